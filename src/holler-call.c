@@ -1,0 +1,871 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The call state machine: new → offering/ringing → connecting → active → ended. */
+#define G_LOG_DOMAIN "holler-call"
+
+#include "config.h"
+#include <stdio.h>
+#include <string.h>
+#include <glib/gi18n.h>
+#include "holler-call.h"
+#include "holler-sdp.h"
+#include "holler-dtls.h"
+#include "holler-srtp.h"
+#include "holler-error.h"
+
+#define DTLS_TIMEOUT_MS 15000
+#define OPUS_PT 111
+
+enum { SIGNAL_STATE_CHANGED, SIGNAL_ENDED, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+struct _HollerCall
+{
+  GObject parent_instance;
+
+  char *label;
+  gboolean outgoing;
+  HollerCallState state;
+  HollerCallOptions *options;
+  HollerReporter *reporter;
+  HollerSignaling *signaling;
+  gboolean signaling_lost;
+
+  HollerSdpDescription *remote;   /* the peer's offer or answer */
+  GPtrArray *pending_candidates;  /* arrived before we could use them */
+  gboolean remote_gathering_done;
+  char *mid;
+  guint opus_pt;
+  gboolean dtls_client;
+
+  HollerIce *ice;
+  HollerDtls *dtls;
+  HollerSrtp *srtp;               /* set once on the main context, then read by the sender */
+  HollerMedia *media;
+  gint64 start_time;
+
+  guint connect_timeout_id;
+  guint duration_id;
+  gboolean ending;
+  char *end_reason;
+  gboolean failed;
+};
+
+G_DEFINE_TYPE (HollerCall, holler_call, G_TYPE_OBJECT)
+
+static void end_call (HollerCall *self, const char *reason, gboolean failed, gboolean send_bye,
+                      const char *message);
+
+const char *
+holler_call_state_to_string (HollerCallState state)
+{
+  static const char *names[] = { "new", "offering", "ringing", "connecting", "active", "ended" };
+
+  return state < G_N_ELEMENTS (names) ? names[state] : "unknown";
+}
+
+static const char *
+reason_for_error (const GError *error)
+{
+  if (error->domain != HOLLER_ERROR)
+    return "error";
+  switch (error->code)
+    {
+    case HOLLER_ERROR_ICE_FAILED: return "ice-failed";
+    case HOLLER_ERROR_DTLS_FAILED: return "dtls-failed";
+    case HOLLER_ERROR_FINGERPRINT_MISMATCH: return "fingerprint-mismatch";
+    case HOLLER_ERROR_TIMEOUT: return "timeout";
+    case HOLLER_ERROR_SIGNALING: return "signaling-lost";
+    case HOLLER_ERROR_INVALID_SDP: return "bad-sdp";
+    case HOLLER_ERROR_MEDIA: return "media-failed";
+    case HOLLER_ERROR_SRTP: return "srtp-failed";
+    default: return "error";
+    }
+}
+
+static void
+fail_with_error (HollerCall *self, const GError *error)
+{
+  end_call (self, reason_for_error (error), TRUE, TRUE, error->message);
+}
+
+static void
+set_state (HollerCall *self, HollerCallState state)
+{
+  JsonObject *fields;
+
+  if (self->state == state)
+    return;
+  self->state = state;
+  fields = json_object_new ();
+  json_object_set_string_member (fields, "state", holler_call_state_to_string (state));
+  holler_reporter_emit (self->reporter, self->label, "state", fields,
+                        _("Call state: %s"), holler_call_state_to_string (state));
+  g_signal_emit (self, signals[SIGNAL_STATE_CHANGED], 0, (guint) state);
+}
+
+static void
+send_message (HollerCall *self, const HollerMessage *msg)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (self->signaling_lost)
+    return;
+  if (!holler_signaling_send (self->signaling, msg, &error))
+    g_warning ("%s", error->message);
+}
+
+/* --- timers --- */
+
+static gboolean
+on_connect_timeout (gpointer user_data)
+{
+  HollerCall *self = user_data;
+  g_autofree char *message = g_strdup_printf (_("The peer said nothing for %g s while connecting"),
+                                              self->options->connect_timeout);
+
+  self->connect_timeout_id = 0;
+  end_call (self, "timeout", TRUE, TRUE, message);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+restart_connect_timeout (HollerCall *self)
+{
+  g_clear_handle_id (&self->connect_timeout_id, g_source_remove);
+  if (self->state != HOLLER_CALL_STATE_ACTIVE && !self->ending)
+    self->connect_timeout_id = g_timeout_add ((guint) (self->options->connect_timeout * 1000),
+                                              on_connect_timeout, self);
+}
+
+static gboolean
+on_duration_elapsed (gpointer user_data)
+{
+  HollerCall *self = user_data;
+
+  self->duration_id = 0;
+  end_call (self, "hangup", FALSE, TRUE, _("Hanging up: call duration reached"));
+  return G_SOURCE_REMOVE;
+}
+
+/* --- media path: RFC 7983 demultiplexing of one ICE component --- */
+
+static void
+on_ice_data (const guint8 *data, gsize len, gpointer user_data)
+{
+  HollerCall *self = user_data;
+  guint8 packet[1500 + HOLLER_SRTP_MAX_TRAILER];
+  int plen = (int) len;
+
+  if (len == 0 || self->ending)
+    return;
+  if (data[0] >= 20 && data[0] <= 63)
+    {
+      if (self->dtls != NULL)
+        holler_dtls_receive (self->dtls, data, len);
+    }
+  else if (data[0] >= 128 && data[0] <= 191 && self->srtp != NULL && len >= 12 && len <= 1500)
+    {
+      /* rtcp-mux (RFC 5761): payload types 192-223 are RTCP */
+      gboolean rtcp = data[1] >= 192 && data[1] <= 223;
+
+      memcpy (packet, data, len);
+      if (holler_srtp_unprotect (self->srtp, packet, &plen, rtcp) && !rtcp && self->media != NULL)
+        holler_media_push_rtp (self->media, packet, plen);
+    }
+}
+
+static void
+on_dtls_send (const guint8 *data, gsize len, gpointer user_data)
+{
+  HollerCall *self = user_data;
+
+  if (self->ice != NULL)
+    holler_ice_send (self->ice, data, len);
+}
+
+/* Streaming thread: protect and send. self->srtp and self->ice outlive the
+ * send pipeline, which is stopped before either is dropped. */
+static void
+on_media_rtp (guint8 *buf, gsize len, gsize buf_size, gpointer user_data)
+{
+  HollerCall *self = user_data;
+  int plen = (int) len;
+
+  if (len + HOLLER_SRTP_MAX_TRAILER > buf_size)
+    return;
+  if (holler_srtp_protect (self->srtp, buf, &plen, FALSE))
+    holler_ice_send (self->ice, buf, plen);
+}
+
+/* --- events from the layers below --- */
+
+static void
+report_pair (HollerCall *self)
+{
+  HollerIcePair pair;
+  JsonObject *fields;
+
+  if (!holler_ice_get_selected_pair (self->ice, &pair))
+    return;
+  fields = json_object_new ();
+  json_object_set_string_member (fields, "local_type", pair.local_type);
+  json_object_set_string_member (fields, "local_address", pair.local_address);
+  json_object_set_string_member (fields, "remote_type", pair.remote_type);
+  json_object_set_string_member (fields, "remote_address", pair.remote_address);
+  json_object_set_string_member (fields, "transport", pair.transport);
+  holler_reporter_emit (self->reporter, self->label, "selected-pair", fields,
+                        _("Selected pair: %s %s ↔ %s %s (%s)"), pair.local_type, pair.local_address,
+                        pair.remote_type, pair.remote_address, pair.transport);
+}
+
+static void
+on_first_audio (HollerMedia *media, gpointer user_data)
+{
+  HollerCall *self = user_data;
+  HollerMediaStats stats;
+  JsonObject *fields = json_object_new ();
+
+  holler_media_get_stats (media, &stats);
+  json_object_set_double_member (fields, "since_start_ms",
+                                 holler_reporter_elapsed_ms (self->reporter, stats.first_audio_time));
+  json_object_set_double_member (fields, "since_call_ms", (stats.first_audio_time - self->start_time) / 1000.0);
+  holler_reporter_emit (self->reporter, self->label, "first-audio", fields,
+                        _("First remote audio decoded %.0f ms after start"),
+                        holler_reporter_elapsed_ms (self->reporter, stats.first_audio_time));
+}
+
+static void
+on_media_level (HollerMedia *media, double hz, double db, gpointer user_data)
+{
+  HollerCall *self = user_data;
+  JsonObject *fields = json_object_new ();
+
+  json_object_set_double_member (fields, "tone_hz", hz);
+  json_object_set_double_member (fields, "level_db", db);
+  holler_reporter_emit (self->reporter, self->label, "level", fields, NULL);
+}
+
+static void
+on_media_error (HollerMedia *media, GError *error, gpointer user_data)
+{
+  fail_with_error (user_data, error);
+}
+
+static void
+write_keylog (HollerCall *self, const HollerSrtpKeys *keys)
+{
+  g_autofree char *local = NULL, *remote = NULL;
+  FILE *f;
+
+  if (self->options->keylog == NULL)
+    return;
+  f = fopen (self->options->keylog, "a");
+  if (f == NULL)
+    {
+      g_warning ("Cannot write the key log %s", self->options->keylog);
+      return;
+    }
+  local = g_malloc0 (keys->key_len * 2 + 1);
+  remote = g_malloc0 (keys->key_len * 2 + 1);
+  for (guint i = 0; i < keys->key_len; i++)
+    {
+      g_snprintf (local + 2 * i, 3, "%02x", keys->local[i]);
+      g_snprintf (remote + 2 * i, 3, "%02x", keys->remote[i]);
+    }
+  fprintf (f, "SRTP %s %s %s %s\n", self->label, holler_srtp_profile_name (keys->profile), local, remote);
+  fclose (f);
+}
+
+static gboolean
+start_media (HollerCall *self, GError **error)
+{
+  HollerSrtpKeys keys;
+
+  if (!holler_dtls_get_srtp_keys (self->dtls, &keys))
+    {
+      g_set_error_literal (error, HOLLER_ERROR, HOLLER_ERROR_DTLS_FAILED, _("No SRTP keys from DTLS"));
+      return FALSE;
+    }
+  write_keylog (self, &keys);
+  self->srtp = holler_srtp_new (&keys, error);
+  memset (&keys, 0, sizeof keys);
+  if (self->srtp == NULL)
+    return FALSE;
+
+  self->media = holler_media_new (self->options->input ? self->options->input : "default",
+                                  self->options->output ? self->options->output : "default",
+                                  self->opus_pt, on_media_rtp, self, error);
+  if (self->media == NULL)
+    return FALSE;
+  g_signal_connect_object (self->media, "first-audio", G_CALLBACK (on_first_audio), self, 0);
+  g_signal_connect_object (self->media, "level", G_CALLBACK (on_media_level), self, 0);
+  g_signal_connect_object (self->media, "error", G_CALLBACK (on_media_error), self, 0);
+  return holler_media_start (self->media, error);
+}
+
+static void
+on_dtls_connected (HollerDtls *dtls, gpointer user_data)
+{
+  HollerCall *self = user_data;
+  g_autoptr(GError) error = NULL;
+  HollerSrtpKeys keys;
+  JsonObject *fields = json_object_new ();
+
+  holler_dtls_get_srtp_keys (dtls, &keys);
+  json_object_set_string_member (fields, "state", "connected");
+  json_object_set_string_member (fields, "role", self->dtls_client ? "client" : "server");
+  json_object_set_string_member (fields, "cipher", holler_dtls_get_cipher (dtls));
+  json_object_set_string_member (fields, "srtp_profile", holler_srtp_profile_name (keys.profile));
+  json_object_set_boolean_member (fields, "fingerprint_verified", TRUE);
+  holler_reporter_emit (self->reporter, self->label, "dtls", fields,
+                        _("DTLS connected as %s (%s, %s); peer certificate matches its fingerprint"),
+                        self->dtls_client ? "client" : "server", holler_dtls_get_cipher (dtls),
+                        holler_srtp_profile_name (keys.profile));
+  memset (&keys, 0, sizeof keys);
+
+  if (!start_media (self, &error))
+    {
+      fail_with_error (self, error);
+      return;
+    }
+  g_clear_handle_id (&self->connect_timeout_id, g_source_remove);
+  set_state (self, HOLLER_CALL_STATE_ACTIVE);
+  report_pair (self);
+  if (self->options->duration > 0)
+    self->duration_id = g_timeout_add ((guint) (self->options->duration * 1000), on_duration_elapsed, self);
+}
+
+static void
+on_dtls_failed (HollerDtls *dtls, GError *error, gpointer user_data)
+{
+  fail_with_error (user_data, error);
+}
+
+static void
+on_dtls_closed (HollerDtls *dtls, gpointer user_data)
+{
+  g_debug ("peer closed DTLS");
+}
+
+static void
+on_ice_connected (HollerIce *ice, gpointer user_data)
+{
+  HollerCall *self = user_data;
+
+  report_pair (self);
+  if (self->dtls != NULL)
+    holler_dtls_start (self->dtls, DTLS_TIMEOUT_MS);
+}
+
+static void
+on_ice_failed (HollerIce *ice, GError *error, gpointer user_data)
+{
+  HollerCall *self = user_data;
+
+  if (self->state == HOLLER_CALL_STATE_ACTIVE)
+    end_call (self, "connection-lost", TRUE, TRUE, error->message);
+  else
+    fail_with_error (self, error);
+}
+
+static void
+on_local_candidate (HollerIce *ice, const char *candidate, gpointer user_data)
+{
+  HollerCall *self = user_data;
+  g_autoptr(HollerMessage) msg = holler_message_new (HOLLER_MESSAGE_CANDIDATE);
+
+  msg->candidate = g_strdup (candidate);
+  msg->sdp_mid = g_strdup (self->mid);
+  msg->sdp_mline_index = self->remote ? (gint) self->remote->mline_index : 0;
+  send_message (self, msg);
+}
+
+static void
+on_gathering_done (HollerIce *ice, gpointer user_data)
+{
+  HollerCall *self = user_data;
+  g_autoptr(HollerMessage) msg = holler_message_new (HOLLER_MESSAGE_END_OF_CANDIDATES);
+
+  msg->sdp_mid = g_strdup (self->mid);
+  send_message (self, msg);
+}
+
+/* --- setting up the layers --- */
+
+static gboolean
+create_ice (HollerCall *self, GError **error)
+{
+  HollerIceConfig config = {
+    .allow_loopback = self->options->allow_loopback,
+    .addresses = (const char * const *) self->options->ice_addresses,
+  };
+
+  self->ice = holler_ice_new (NULL, self->outgoing, &config);
+  holler_ice_set_receive_func (self->ice, on_ice_data, self);
+  g_signal_connect_object (self->ice, "local-candidate", G_CALLBACK (on_local_candidate), self, 0);
+  g_signal_connect_object (self->ice, "gathering-done", G_CALLBACK (on_gathering_done), self, 0);
+  g_signal_connect_object (self->ice, "connected", G_CALLBACK (on_ice_connected), self, 0);
+  g_signal_connect_object (self->ice, "failed", G_CALLBACK (on_ice_failed), self, 0);
+  return TRUE;
+}
+
+static gboolean
+create_dtls (HollerCall *self, GError **error)
+{
+  self->dtls = holler_dtls_new (self->dtls_client, self->remote->fingerprint, on_dtls_send, self, error);
+  if (self->dtls == NULL)
+    return FALSE;
+  g_signal_connect_object (self->dtls, "connected", G_CALLBACK (on_dtls_connected), self, 0);
+  g_signal_connect_object (self->dtls, "failed", G_CALLBACK (on_dtls_failed), self, 0);
+  g_signal_connect_object (self->dtls, "closed", G_CALLBACK (on_dtls_closed), self, 0);
+  return TRUE;
+}
+
+static void
+add_remote_candidate (HollerCall *self, const char *candidate)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!holler_ice_add_remote_candidate (self->ice, candidate, &error))
+    holler_reporter_emit (self->reporter, self->label, "warning",
+                          json_object_new (), "%s", error->message);
+}
+
+/* Credentials, then every candidate we have so far. */
+static gboolean
+apply_remote_description (HollerCall *self, GError **error)
+{
+  if (!holler_ice_set_remote_credentials (self->ice, self->remote->ice_ufrag, self->remote->ice_pwd, error))
+    return FALSE;
+  if (!create_dtls (self, error))
+    return FALSE;
+  for (guint i = 0; i < self->remote->candidates->len; i++)
+    add_remote_candidate (self, g_ptr_array_index (self->remote->candidates, i));
+  for (guint i = 0; i < self->pending_candidates->len; i++)
+    add_remote_candidate (self, g_ptr_array_index (self->pending_candidates, i));
+  g_ptr_array_set_size (self->pending_candidates, 0);
+  if (self->remote->end_of_candidates || self->remote_gathering_done)
+    holler_ice_remote_gathering_done (self->ice);
+  return TRUE;
+}
+
+static HollerSdpDescription *
+local_description (HollerCall *self, HollerDtlsSetup setup, GError **error)
+{
+  g_autoptr(HollerSdpDescription) local = holler_sdp_description_new ();
+  const char *fingerprint = holler_dtls_local_fingerprint (error);
+
+  if (fingerprint == NULL)
+    return NULL;
+  holler_ice_get_local_credentials (self->ice, &local->ice_ufrag, &local->ice_pwd);
+  local->session_id = g_random_int () | ((guint64) (g_random_int () & 0x7fffffff) << 32);
+  local->session_version = 1;
+  local->ice_trickle = TRUE;
+  local->fingerprint_alg = g_strdup ("sha-256");
+  local->fingerprint = g_strdup (fingerprint);
+  local->setup = setup;
+  local->mid = g_strdup (self->mid);
+  local->opus_pt = self->opus_pt;
+  local->rtcp_mux = TRUE;
+  return g_steal_pointer (&local);
+}
+
+/* --- public API --- */
+
+gboolean
+holler_call_start (HollerCall *self, GError **error)
+{
+  g_autoptr(HollerSdpDescription) local = NULL;
+  g_autoptr(HollerMessage) offer = holler_message_new (HOLLER_MESSAGE_OFFER);
+
+  g_return_val_if_fail (self->outgoing && self->state == HOLLER_CALL_STATE_NEW, FALSE);
+  self->start_time = g_get_monotonic_time ();
+  if (!create_ice (self, error))
+    return FALSE;
+  local = local_description (self, HOLLER_DTLS_SETUP_ACTPASS, error);
+  if (local == NULL)
+    return FALSE;
+  offer->sdp = holler_sdp_build_offer (local);
+  send_message (self, offer);
+  set_state (self, HOLLER_CALL_STATE_OFFERING);
+  restart_connect_timeout (self);
+  /* Trickle: candidates follow the offer as they are found. */
+  return holler_ice_gather (self->ice, error);
+}
+
+gboolean
+holler_call_answer (HollerCall *self, GError **error)
+{
+  g_autoptr(HollerSdpDescription) local = NULL;
+  g_autoptr(HollerMessage) answer = holler_message_new (HOLLER_MESSAGE_ANSWER);
+  HollerDtlsSetup setup;
+
+  g_return_val_if_fail (!self->outgoing && self->state == HOLLER_CALL_STATE_RINGING, FALSE);
+  /* Browsers answer actpass with active; we do the same. */
+  setup = self->remote->setup == HOLLER_DTLS_SETUP_ACTIVE ? HOLLER_DTLS_SETUP_PASSIVE : HOLLER_DTLS_SETUP_ACTIVE;
+  self->dtls_client = setup == HOLLER_DTLS_SETUP_ACTIVE;
+  if (!create_ice (self, error) || !apply_remote_description (self, error))
+    return FALSE;
+  local = local_description (self, setup, error);
+  if (local == NULL)
+    return FALSE;
+  answer->sdp = holler_sdp_build_answer (local, self->remote);
+  send_message (self, answer);
+  set_state (self, HOLLER_CALL_STATE_CONNECTING);
+  restart_connect_timeout (self);
+  return holler_ice_gather (self->ice, error);
+}
+
+static void
+handle_answer (HollerCall *self, const HollerMessage *msg)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (self->state != HOLLER_CALL_STATE_OFFERING)
+    {
+      holler_reporter_emit (self->reporter, self->label, "warning", json_object_new (),
+                            _("Ignoring an answer in state %s"), holler_call_state_to_string (self->state));
+      return;
+    }
+  self->remote = holler_sdp_parse (msg->sdp, HOLLER_SDP_ANSWER, &error);
+  if (self->remote == NULL)
+    {
+      g_prefix_error (&error, _("The answer is unusable: "));
+      fail_with_error (self, error);
+      return;
+    }
+  /* The answerer's role decides ours: active there means server here. */
+  self->dtls_client = self->remote->setup == HOLLER_DTLS_SETUP_PASSIVE;
+  self->opus_pt = self->remote->opus_pt;
+  if (!apply_remote_description (self, &error))
+    {
+      fail_with_error (self, error);
+      return;
+    }
+  set_state (self, HOLLER_CALL_STATE_CONNECTING);
+}
+
+static gboolean
+candidate_is_ours (HollerCall *self, const HollerMessage *msg)
+{
+  if (msg->sdp_mid != NULL)
+    return g_strcmp0 (msg->sdp_mid, self->mid) == 0;
+  if (msg->sdp_mline_index >= 0)
+    return self->remote == NULL || (guint) msg->sdp_mline_index == self->remote->mline_index;
+  return TRUE;
+}
+
+static void
+handle_candidate (HollerCall *self, const HollerMessage *msg)
+{
+  if (!candidate_is_ours (self, msg))
+    {
+      holler_reporter_emit (self->reporter, self->label, "warning", json_object_new (),
+                            _("Ignoring a candidate for unknown media “%s”"),
+                            msg->sdp_mid ? msg->sdp_mid : "?");
+      return;
+    }
+  if (msg->type == HOLLER_MESSAGE_END_OF_CANDIDATES)
+    {
+      self->remote_gathering_done = TRUE;
+      if (self->ice != NULL && self->dtls != NULL)
+        holler_ice_remote_gathering_done (self->ice);
+      return;
+    }
+  if (self->ice == NULL || self->dtls == NULL)
+    g_ptr_array_add (self->pending_candidates, g_strdup (msg->candidate));
+  else
+    add_remote_candidate (self, msg->candidate);
+}
+
+static void
+handle_bye (HollerCall *self, const HollerMessage *msg)
+{
+  const char *reason = msg->reason ? msg->reason : "hangup";
+  g_autofree char *message = g_strdup_printf (_("The peer ended the call (%s)"), reason);
+  gboolean ok = g_str_equal (reason, "hangup");
+  g_autofree char *safe = g_strcanon (g_strndup (reason, 40), "abcdefghijklmnopqrstuvwxyz-", '-');
+
+  end_call (self, safe, !ok, FALSE, message);
+}
+
+void
+holler_call_handle_message (HollerCall *self, const HollerMessage *msg)
+{
+  if (self->ending)
+    return;
+  restart_connect_timeout (self);
+  switch (msg->type)
+    {
+    case HOLLER_MESSAGE_ANSWER:
+      if (self->outgoing)
+        handle_answer (self, msg);
+      else
+        holler_reporter_emit (self->reporter, self->label, "warning", json_object_new (),
+                              _("Ignoring an answer: we did not make an offer"));
+      break;
+    case HOLLER_MESSAGE_OFFER:
+      holler_reporter_emit (self->reporter, self->label, "warning", json_object_new (),
+                            _("Ignoring a second offer (renegotiation is not supported)"));
+      break;
+    case HOLLER_MESSAGE_CANDIDATE:
+    case HOLLER_MESSAGE_END_OF_CANDIDATES:
+      handle_candidate (self, msg);
+      break;
+    case HOLLER_MESSAGE_BYE:
+      handle_bye (self, msg);
+      break;
+    }
+}
+
+void
+holler_call_signaling_closed (HollerCall *self, const GError *error)
+{
+  self->signaling_lost = TRUE;
+  /* Media runs peer to peer: an active call survives losing signaling. */
+  if (self->state != HOLLER_CALL_STATE_ACTIVE && !self->ending)
+    end_call (self, "signaling-lost", TRUE, FALSE,
+              error ? error->message : _("The signaling channel closed before the call connected"));
+}
+
+void
+holler_call_hangup (HollerCall *self, const char *reason)
+{
+  end_call (self, reason ? reason : "hangup", FALSE, TRUE, NULL);
+}
+
+/* --- ending --- */
+
+static void
+report_stats (HollerCall *self)
+{
+  HollerMediaStats stats = { 0 };
+  HollerSrtpStats srtp = { 0 };
+  JsonObject *fields = json_object_new ();
+
+  if (self->media != NULL)
+    holler_media_get_stats (self->media, &stats);
+  if (self->srtp != NULL)
+    holler_srtp_get_stats (self->srtp, &srtp);
+  json_object_set_int_member (fields, "packets_sent", stats.packets_sent);
+  json_object_set_int_member (fields, "bytes_sent", stats.bytes_sent);
+  json_object_set_int_member (fields, "packets_received", stats.packets_received);
+  json_object_set_int_member (fields, "bytes_received", stats.bytes_received);
+  json_object_set_int_member (fields, "packets_lost", stats.packets_lost);
+  json_object_set_double_member (fields, "jitter_ms", stats.jitter_ms);
+  json_object_set_int_member (fields, "srtp_auth_failures", srtp.auth_failures);
+  json_object_set_int_member (fields, "srtp_replays", srtp.replays);
+  json_object_set_double_member (fields, "received_tone_hz", stats.tone_hz);
+  json_object_set_double_member (fields, "received_level_db", stats.level_db);
+  holler_reporter_emit (self->reporter, self->label, "stats", fields,
+                        _("Sent %" G_GUINT64_FORMAT " packets (%" G_GUINT64_FORMAT " bytes), received %"
+                          G_GUINT64_FORMAT " (%" G_GUINT64_FORMAT " bytes), lost %" G_GINT64_FORMAT
+                          ", jitter %.1f ms, received tone %.0f Hz at %.1f dBFS"),
+                        stats.packets_sent, stats.bytes_sent, stats.packets_received, stats.bytes_received,
+                        stats.packets_lost, stats.jitter_ms, stats.tone_hz, stats.level_db);
+}
+
+static void
+finish_end (HollerCall *self)
+{
+  JsonObject *fields = json_object_new ();
+
+  if (self->ice != NULL)
+    holler_ice_close (self->ice);
+  set_state (self, HOLLER_CALL_STATE_ENDED);
+  json_object_set_string_member (fields, "reason", self->end_reason);
+  json_object_set_boolean_member (fields, "failed", self->failed);
+  holler_reporter_emit (self->reporter, self->label, "ended", fields,
+                        self->failed ? _("Call failed: %s") : _("Call ended: %s"), self->end_reason);
+  g_signal_emit (self, signals[SIGNAL_ENDED], 0);
+}
+
+static void
+on_media_stopped (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(HollerCall) self = user_data;
+
+  holler_media_stop_finish (HOLLER_MEDIA (source), result, NULL);
+  finish_end (self);
+}
+
+static gboolean
+on_idle_finish (gpointer user_data)
+{
+  finish_end (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+end_call (HollerCall *self, const char *reason, gboolean failed, gboolean send_bye, const char *message)
+{
+  if (self->ending)
+    return;
+  self->ending = TRUE;
+  self->end_reason = g_strdup (reason);
+  self->failed = failed;
+  g_clear_handle_id (&self->connect_timeout_id, g_source_remove);
+  g_clear_handle_id (&self->duration_id, g_source_remove);
+
+  if (message != NULL)
+    {
+      JsonObject *fields = json_object_new ();
+
+      json_object_set_string_member (fields, "reason", reason);
+      json_object_set_string_member (fields, "message", message);
+      holler_reporter_emit (self->reporter, self->label, failed ? "error" : "info", fields, "%s", message);
+    }
+  if (send_bye)
+    {
+      g_autoptr(HollerMessage) bye = holler_message_new (HOLLER_MESSAGE_BYE);
+
+      bye->reason = g_strdup (reason);
+      send_message (self, bye);
+    }
+  if (self->dtls != NULL)
+    holler_dtls_shutdown (self->dtls);
+  report_stats (self);
+
+  if (self->media != NULL)
+    holler_media_stop_async (self->media, NULL, on_media_stopped, g_object_ref (self));
+  else   /* finish on the next iteration: callers never see "ended" re-entrantly */
+    g_idle_add_full (G_PRIORITY_DEFAULT, on_idle_finish, g_object_ref (self), g_object_unref);
+}
+
+/* --- GObject --- */
+
+static void
+holler_call_dispose (GObject *object)
+{
+  HollerCall *self = HOLLER_CALL (object);
+
+  g_clear_handle_id (&self->connect_timeout_id, g_source_remove);
+  g_clear_handle_id (&self->duration_id, g_source_remove);
+  /* Stop the sender before dropping what it uses. */
+  g_clear_object (&self->media);
+  g_clear_pointer (&self->srtp, holler_srtp_free);
+  g_clear_object (&self->dtls);
+  if (self->ice != NULL)
+    holler_ice_close (self->ice);
+  g_clear_object (&self->ice);
+  g_clear_object (&self->signaling);
+  G_OBJECT_CLASS (holler_call_parent_class)->dispose (object);
+}
+
+static void
+holler_call_finalize (GObject *object)
+{
+  HollerCall *self = HOLLER_CALL (object);
+
+  g_free (self->label);
+  g_free (self->mid);
+  g_free (self->end_reason);
+  g_clear_pointer (&self->remote, holler_sdp_description_free);
+  g_ptr_array_unref (self->pending_candidates);
+  holler_call_options_free (self->options);
+  holler_reporter_unref (self->reporter);
+  G_OBJECT_CLASS (holler_call_parent_class)->finalize (object);
+}
+
+static void
+holler_call_class_init (HollerCallClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = holler_call_dispose;
+  object_class->finalize = holler_call_finalize;
+
+  signals[SIGNAL_STATE_CHANGED] = g_signal_new ("state-changed", G_TYPE_FROM_CLASS (klass),
+                                                G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                                G_TYPE_NONE, 1, G_TYPE_UINT);
+  signals[SIGNAL_ENDED] = g_signal_new ("ended", G_TYPE_FROM_CLASS (klass),
+                                        G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                        G_TYPE_NONE, 0);
+}
+
+static void
+holler_call_init (HollerCall *self)
+{
+  self->pending_candidates = g_ptr_array_new_with_free_func (g_free);
+  self->opus_pt = OPUS_PT;
+  self->mid = g_strdup ("0");
+}
+
+static HollerCall *
+call_new (HollerSignaling *signaling, const HollerCallOptions *options, HollerReporter *reporter,
+          const char *label, gboolean outgoing)
+{
+  HollerCall *self = g_object_new (HOLLER_TYPE_CALL, NULL);
+
+  self->signaling = g_object_ref (signaling);
+  self->options = holler_call_options_copy (options);
+  self->reporter = holler_reporter_ref (reporter);
+  self->label = g_strdup (label);
+  self->outgoing = outgoing;
+  return self;
+}
+
+HollerCall *
+holler_call_new_outgoing (HollerSignaling *signaling, const HollerCallOptions *options,
+                          HollerReporter *reporter, const char *label)
+{
+  return call_new (signaling, options, reporter, label, TRUE);
+}
+
+HollerCall *
+holler_call_new_incoming (HollerSignaling *signaling, const HollerMessage *offer,
+                          const HollerCallOptions *options, HollerReporter *reporter,
+                          const char *label, GError **error)
+{
+  g_autoptr(HollerCall) self = call_new (signaling, options, reporter, label, FALSE);
+
+  self->start_time = g_get_monotonic_time ();
+  self->remote = holler_sdp_parse (offer->sdp, HOLLER_SDP_OFFER, error);
+  if (self->remote == NULL)
+    return NULL;
+  g_free (self->mid);
+  self->mid = g_strdup (self->remote->mid ? self->remote->mid : "0");
+  self->opus_pt = self->remote->opus_pt;
+  set_state (self, HOLLER_CALL_STATE_RINGING);
+  restart_connect_timeout (self);
+  return g_steal_pointer (&self);
+}
+
+HollerCallState
+holler_call_get_state (HollerCall *self)
+{
+  return self->state;
+}
+
+const char *
+holler_call_get_end_reason (HollerCall *self)
+{
+  return self->end_reason;
+}
+
+gboolean
+holler_call_failed (HollerCall *self)
+{
+  return self->failed;
+}
+
+gboolean
+holler_call_get_media_stats (HollerCall *self, HollerMediaStats *stats)
+{
+  if (self->media == NULL)
+    return FALSE;
+  holler_media_get_stats (self->media, stats);
+  return TRUE;
+}
+
+gboolean
+holler_call_get_selected_pair (HollerCall *self, HollerIcePair *pair)
+{
+  return self->ice != NULL && holler_ice_get_selected_pair (self->ice, pair);
+}
+
+const char *
+holler_call_get_label (HollerCall *self)
+{
+  return self->label;
+}

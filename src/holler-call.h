@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <glib-object.h>
+#include "holler-message.h"
+#include "holler-options.h"
+#include "holler-reporter.h"
+#include "holler-media.h"
+#include "holler-ice.h"
+#include "signaling/holler-signaling.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  HOLLER_CALL_STATE_NEW,
+  HOLLER_CALL_STATE_OFFERING,     /* outgoing: offer sent, waiting for the answer */
+  HOLLER_CALL_STATE_RINGING,      /* incoming: offer received, not answered yet */
+  HOLLER_CALL_STATE_CONNECTING,   /* ICE checks and DTLS handshake */
+  HOLLER_CALL_STATE_ACTIVE,       /* media flowing */
+  HOLLER_CALL_STATE_ENDED,
+} HollerCallState;
+
+const char *holler_call_state_to_string (HollerCallState state);
+
+#define HOLLER_TYPE_CALL (holler_call_get_type ())
+G_DECLARE_FINAL_TYPE (HollerCall, holler_call, HOLLER, CALL, GObject)
+
+/* One call: owns its ICE agent, DTLS session, SRTP and media pipelines.
+ * Messages from the signaling backend are handed in by its owner with
+ * holler_call_handle_message(); the call sends through the backend.
+ *
+ * Signals:
+ *   "state-changed" (guint state)
+ *   "ended"  ()   after media is stopped and files are closed; see
+ *                 holler_call_get_end_reason() and holler_call_failed()
+ */
+HollerCall *holler_call_new_outgoing (HollerSignaling *signaling, const HollerCallOptions *options,
+                                      HollerReporter *reporter, const char *label);
+/* Parses the offer; NULL with HOLLER_ERROR_INVALID_SDP when it is unusable. */
+HollerCall *holler_call_new_incoming (HollerSignaling *signaling, const HollerMessage *offer,
+                                      const HollerCallOptions *options, HollerReporter *reporter,
+                                      const char *label, GError **error);
+
+/* Outgoing: gather and send the offer. */
+gboolean holler_call_start  (HollerCall *self, GError **error);
+/* Incoming: send the answer and connect. */
+gboolean holler_call_answer (HollerCall *self, GError **error);
+void     holler_call_handle_message   (HollerCall *self, const HollerMessage *msg);
+void     holler_call_signaling_closed (HollerCall *self, const GError *error);
+/* Ends the call with a reason ("hangup", "rejected", ...), sending bye. */
+void     holler_call_hangup (HollerCall *self, const char *reason);
+
+HollerCallState holler_call_get_state      (HollerCall *self);
+const char     *holler_call_get_end_reason (HollerCall *self);
+gboolean        holler_call_failed         (HollerCall *self);
+gboolean        holler_call_get_media_stats (HollerCall *self, HollerMediaStats *stats);
+gboolean        holler_call_get_selected_pair (HollerCall *self, HollerIcePair *pair);
+const char     *holler_call_get_label      (HollerCall *self);
+
+G_END_DECLS

@@ -1,0 +1,643 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The audio path: capture → Opus → RTP handed to the call for SRTP and ICE,
+ * and decrypted RTP → jitter buffer → Opus decoder (FEC, PLC) → output.
+ * Two pipelines, because the send side runs on its source's clock and the
+ * receive side is driven by the network. */
+#define G_LOG_DOMAIN "holler-media"
+
+#include "config.h"
+#include <string.h>
+#include <math.h>
+#include <glib/gi18n.h>
+#include <gst/gst.h>
+#include <gst/app/gstappsrc.h>
+#include <gst/app/gstappsink.h>
+#include "holler-media.h"
+#include "holler-tone.h"
+#include "holler-error.h"
+
+#define SAMPLE_RATE 48000
+#define ANALYSIS_WINDOW 4800       /* 100 ms analysed every second */
+#define RTP_BUF_SIZE 1500
+#define STOP_TIMEOUT_MS 2000
+
+enum { SIGNAL_FIRST_AUDIO, SIGNAL_LEVEL, SIGNAL_ERROR, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+struct _HollerMedia
+{
+  GObject parent_instance;
+
+  GMainContext *context;
+  GstElement *send_pipeline;
+  GstElement *recv_pipeline;
+  GstElement *rtpin;
+  GstElement *volume;
+  guint send_bus_watch;
+  guint recv_bus_watch;
+  gboolean started;
+  gboolean stopping;
+  GTask *stop_task;
+  guint stop_timeout_id;
+
+  HollerMediaRtpFunc rtp_func;
+  gpointer rtp_data;
+
+  GMutex lock;                 /* guards the fields below */
+  HollerMediaStats stats;
+  gint16 window[ANALYSIS_WINDOW];
+  gsize window_fill;
+  gsize samples_since_analysis;
+
+  /* receive statistics, main context only */
+  gboolean have_seq;
+  guint16 max_seq;
+  guint32 cycles;
+  guint32 base_seq;
+  guint64 received_for_loss;
+  gboolean have_transit;
+  gint64 last_transit;
+  double jitter;               /* in RTP timestamp units */
+};
+
+G_DEFINE_TYPE (HollerMedia, holler_media, G_TYPE_OBJECT)
+
+static const char *required_elements[] = {
+  "audiotestsrc", "audioconvert", "audioresample", "opusenc", "opusdec", "rtpopuspay",
+  "rtpopusdepay", "rtpjitterbuffer", "appsrc", "appsink", "wavenc", "filesink",
+  "fakesink", "identity", "volume",
+};
+
+gboolean
+holler_media_check_plugins (GError **error)
+{
+  g_autoptr(GString) missing = g_string_new (NULL);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (required_elements); i++)
+    {
+      g_autoptr(GstElementFactory) f = gst_element_factory_find (required_elements[i]);
+
+      if (f == NULL)
+        g_string_append_printf (missing, "%s%s", missing->len ? ", " : "", required_elements[i]);
+    }
+  if (missing->len > 0)
+    {
+      g_set_error (error, HOLLER_ERROR, HOLLER_ERROR_MEDIA,
+                   _("Missing GStreamer elements: %s (install gstreamer1.0-plugins-base and "
+                     "gstreamer1.0-plugins-good)"), missing->str);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static char *
+quote_path (const char *path)
+{
+  GString *s = g_string_new ("\"");
+
+  for (const char *p = path; *p; p++)
+    {
+      if (*p == '"' || *p == '\\')
+        g_string_append_c (s, '\\');
+      g_string_append_c (s, *p);
+    }
+  g_string_append_c (s, '"');
+  return g_string_free (s, FALSE);
+}
+
+static gboolean
+parse_tone (const char *spec, double *hz)
+{
+  char *end = NULL;
+
+  *hz = g_ascii_strtod (spec + 5, &end);
+  return end != spec + 5 && *end == '\0' && *hz >= 20 && *hz <= 20000;
+}
+
+gboolean
+holler_media_validate_input (const char *spec, GError **error)
+{
+  double hz;
+
+  if (g_str_has_prefix (spec, "tone:"))
+    {
+      if (parse_tone (spec, &hz))
+        return TRUE;
+      g_set_error (error, HOLLER_ERROR, HOLLER_ERROR_USAGE,
+                   _("Bad tone “%s”: expected tone:HZ with 20 ≤ HZ ≤ 20000"), spec);
+      return FALSE;
+    }
+  if (g_str_has_prefix (spec, "file:"))
+    {
+      if (g_file_test (spec + 5, G_FILE_TEST_IS_REGULAR))
+        return TRUE;
+      g_set_error (error, HOLLER_ERROR, HOLLER_ERROR_USAGE, _("Input file “%s” does not exist"), spec + 5);
+      return FALSE;
+    }
+  if (g_str_has_prefix (spec, "pipeline:"))
+    {
+      g_autoptr(GError) parse_error = NULL;
+      g_autoptr(GstElement) bin = gst_parse_bin_from_description (spec + 9, TRUE, &parse_error);
+
+      if (bin != NULL && parse_error == NULL)
+        return TRUE;
+      g_set_error (error, HOLLER_ERROR, HOLLER_ERROR_USAGE, _("Bad input pipeline: %s"),
+                   parse_error ? parse_error->message : "?");
+      return FALSE;
+    }
+  if (g_strcmp0 (spec, "default") == 0)
+    return TRUE;
+  g_set_error (error, HOLLER_ERROR, HOLLER_ERROR_USAGE,
+               _("Unknown input “%s”: use tone:HZ, file:PATH, default or pipeline:DESCRIPTION"), spec);
+  return FALSE;
+}
+
+gboolean
+holler_media_validate_output (const char *spec, GError **error)
+{
+  if (g_str_has_prefix (spec, "file:"))
+    {
+      g_autofree char *dir = g_path_get_dirname (spec + 5);
+
+      if (spec[5] != '\0' && g_file_test (dir, G_FILE_TEST_IS_DIR))
+        return TRUE;
+      g_set_error (error, HOLLER_ERROR, HOLLER_ERROR_USAGE,
+                   _("Cannot write “%s”: no such directory"), spec + 5);
+      return FALSE;
+    }
+  if (g_strcmp0 (spec, "null") == 0 || g_strcmp0 (spec, "default") == 0)
+    return TRUE;
+  g_set_error (error, HOLLER_ERROR, HOLLER_ERROR_USAGE,
+               _("Unknown output “%s”: use file:PATH.wav, null or default"), spec);
+  return FALSE;
+}
+
+static char *
+input_description (const char *spec, gboolean *live)
+{
+  double hz;
+
+  *live = TRUE;
+  if (g_str_has_prefix (spec, "tone:") && parse_tone (spec, &hz))
+    return g_strdup_printf ("audiotestsrc is-live=true wave=sine freq=%.3f volume=0.5 samplesperbuffer=960", hz);
+  if (g_str_has_prefix (spec, "file:"))
+    {
+      g_autofree char *q = quote_path (spec + 5);
+      *live = FALSE;
+      return g_strdup_printf ("filesrc location=%s ! decodebin", q);
+    }
+  if (g_str_has_prefix (spec, "pipeline:"))
+    return g_strdup (spec + 9);
+  return g_strdup ("autoaudiosrc");
+}
+
+static char *
+output_description (const char *spec)
+{
+  if (g_str_has_prefix (spec, "file:"))
+    {
+      g_autofree char *q = quote_path (spec + 5);
+      return g_strdup_printf ("wavenc ! filesink location=%s", q);
+    }
+  if (g_strcmp0 (spec, "null") == 0)
+    return g_strdup ("fakesink sync=false");
+  return g_strdup ("autoaudiosink");
+}
+
+typedef struct {
+  HollerMedia *self;
+  guint signal_id;
+  double a, b;
+  GError *error;
+} Emission;
+
+static gboolean
+emit_on_main (gpointer data)
+{
+  Emission *e = data;
+
+  if (e->signal_id == signals[SIGNAL_LEVEL])
+    g_signal_emit (e->self, e->signal_id, 0, e->a, e->b);
+  else if (e->signal_id == signals[SIGNAL_ERROR])
+    g_signal_emit (e->self, e->signal_id, 0, e->error);
+  else
+    g_signal_emit (e->self, e->signal_id, 0);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+emission_free (gpointer data)
+{
+  Emission *e = data;
+
+  g_object_unref (e->self);
+  g_clear_error (&e->error);
+  g_free (e);
+}
+
+static void
+emit_later (HollerMedia *self, guint signal_id, double a, double b, GError *error)
+{
+  Emission *e = g_new0 (Emission, 1);
+
+  e->self = g_object_ref (self);
+  e->signal_id = signal_id;
+  e->a = a;
+  e->b = b;
+  e->error = error;
+  g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, emit_on_main, e, emission_free);
+}
+
+static GstFlowReturn
+on_rtp_sample (GstAppSink *sink, gpointer user_data)
+{
+  HollerMedia *self = user_data;
+  g_autoptr(GstSample) sample = gst_app_sink_pull_sample (sink);
+  GstBuffer *buffer = sample ? gst_sample_get_buffer (sample) : NULL;
+  guint8 packet[RTP_BUF_SIZE];
+  gsize len;
+
+  if (buffer == NULL)
+    return GST_FLOW_OK;
+  len = gst_buffer_get_size (buffer);
+  if (len > RTP_BUF_SIZE - 160)
+    return GST_FLOW_OK;   /* cannot happen with 20 ms Opus frames; never overflow */
+  gst_buffer_extract (buffer, 0, packet, len);
+
+  g_mutex_lock (&self->lock);
+  self->stats.packets_sent++;
+  self->stats.bytes_sent += len;
+  g_mutex_unlock (&self->lock);
+
+  if (self->rtp_func != NULL)
+    self->rtp_func (packet, len, sizeof packet, self->rtp_data);
+  return GST_FLOW_OK;
+}
+
+/* Runs on the receive streaming thread for every decoded buffer. */
+static GstPadProbeReturn
+on_decoded_audio (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  HollerMedia *self = user_data;
+  GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
+  GstMapInfo map;
+  gboolean first = FALSE, analyse = FALSE;
+  gint16 block[ANALYSIS_WINDOW];
+
+  if (buffer == NULL || !gst_buffer_map (buffer, &map, GST_MAP_READ))
+    return GST_PAD_PROBE_OK;
+
+  g_mutex_lock (&self->lock);
+  if (self->stats.first_audio_time == 0)
+    {
+      self->stats.first_audio_time = g_get_monotonic_time ();
+      first = TRUE;
+    }
+  for (gsize i = 0; i + 1 < map.size; i += 2)
+    {
+      gint16 s;
+
+      memcpy (&s, map.data + i, 2);
+      self->window[self->window_fill++ % ANALYSIS_WINDOW] = s;
+      self->samples_since_analysis++;
+    }
+  if (self->samples_since_analysis >= SAMPLE_RATE && self->window_fill >= ANALYSIS_WINDOW)
+    {
+      gsize start = self->window_fill % ANALYSIS_WINDOW;
+
+      /* unroll the ring so the block is in time order */
+      for (gsize i = 0; i < ANALYSIS_WINDOW; i++)
+        block[i] = self->window[(start + i) % ANALYSIS_WINDOW];
+      self->samples_since_analysis = 0;
+      analyse = TRUE;
+    }
+  g_mutex_unlock (&self->lock);
+  gst_buffer_unmap (buffer, &map);
+
+  if (first)
+    emit_later (self, signals[SIGNAL_FIRST_AUDIO], 0, 0, NULL);
+  if (analyse)
+    {
+      double ms = holler_tone_mean_square (block, ANALYSIS_WINDOW);
+      double hz = holler_tone_dominant_frequency (block, ANALYSIS_WINDOW, SAMPLE_RATE, 50, 4000);
+      double db = ms > 0 ? 10 * log10 (ms) : -120;
+
+      g_mutex_lock (&self->lock);
+      self->stats.tone_hz = hz;
+      self->stats.level_db = db;
+      self->stats.seconds_analysed++;
+      g_mutex_unlock (&self->lock);
+      emit_later (self, signals[SIGNAL_LEVEL], hz, db, NULL);
+    }
+  return GST_PAD_PROBE_OK;
+}
+
+static void
+finish_stop (HollerMedia *self)
+{
+  g_clear_handle_id (&self->stop_timeout_id, g_source_remove);
+  if (self->send_pipeline)
+    gst_element_set_state (self->send_pipeline, GST_STATE_NULL);
+  if (self->recv_pipeline)
+    gst_element_set_state (self->recv_pipeline, GST_STATE_NULL);
+  if (self->stop_task != NULL)
+    {
+      GTask *task = g_steal_pointer (&self->stop_task);
+
+      g_task_return_boolean (task, TRUE);
+      g_object_unref (task);
+    }
+}
+
+static gboolean
+on_bus_message (GstBus *bus, GstMessage *message, gpointer user_data)
+{
+  HollerMedia *self = user_data;
+  gboolean recv = GST_MESSAGE_SRC (message) == GST_OBJECT (self->recv_pipeline)
+                  || gst_object_has_as_ancestor (GST_MESSAGE_SRC (message), GST_OBJECT (self->recv_pipeline));
+
+  switch (GST_MESSAGE_TYPE (message))
+    {
+    case GST_MESSAGE_ERROR:
+      {
+        g_autoptr(GError) gerror = NULL;
+        g_autofree char *debug = NULL;
+
+        gst_message_parse_error (message, &gerror, &debug);
+        g_debug ("pipeline error: %s (%s)", gerror->message, debug ? debug : "");
+        if (self->stopping)
+          finish_stop (self);
+        else
+          {
+            g_autoptr(GError) error = g_error_new (HOLLER_ERROR, HOLLER_ERROR_MEDIA, _("Audio %s failed: %s"),
+                                                   recv ? _("output") : _("input"), gerror->message);
+            g_signal_emit (self, signals[SIGNAL_ERROR], 0, error);
+          }
+        break;
+      }
+    case GST_MESSAGE_EOS:
+      if (recv && self->stopping)
+        finish_stop (self);
+      else if (!recv)
+        g_info ("input ended");
+      break;
+    default:
+      break;
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+holler_media_dispose (GObject *object)
+{
+  HollerMedia *self = HOLLER_MEDIA (object);
+
+  g_clear_handle_id (&self->stop_timeout_id, g_source_remove);
+  g_clear_handle_id (&self->send_bus_watch, g_source_remove);
+  g_clear_handle_id (&self->recv_bus_watch, g_source_remove);
+  if (self->send_pipeline)
+    gst_element_set_state (self->send_pipeline, GST_STATE_NULL);
+  if (self->recv_pipeline)
+    gst_element_set_state (self->recv_pipeline, GST_STATE_NULL);
+  g_clear_object (&self->rtpin);
+  g_clear_object (&self->volume);
+  g_clear_object (&self->send_pipeline);
+  g_clear_object (&self->recv_pipeline);
+  G_OBJECT_CLASS (holler_media_parent_class)->dispose (object);
+}
+
+static void
+holler_media_finalize (GObject *object)
+{
+  HollerMedia *self = HOLLER_MEDIA (object);
+
+  g_mutex_clear (&self->lock);
+  g_main_context_unref (self->context);
+  G_OBJECT_CLASS (holler_media_parent_class)->finalize (object);
+}
+
+static void
+holler_media_class_init (HollerMediaClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = holler_media_dispose;
+  object_class->finalize = holler_media_finalize;
+
+  signals[SIGNAL_FIRST_AUDIO] = g_signal_new ("first-audio", G_TYPE_FROM_CLASS (klass),
+                                              G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                              G_TYPE_NONE, 0);
+  signals[SIGNAL_LEVEL] = g_signal_new ("level", G_TYPE_FROM_CLASS (klass),
+                                        G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                        G_TYPE_NONE, 2, G_TYPE_DOUBLE, G_TYPE_DOUBLE);
+  signals[SIGNAL_ERROR] = g_signal_new ("error", G_TYPE_FROM_CLASS (klass),
+                                        G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                        G_TYPE_NONE, 1, G_TYPE_ERROR);
+}
+
+static void
+holler_media_init (HollerMedia *self)
+{
+  g_mutex_init (&self->lock);
+  self->context = g_main_context_ref_thread_default ();
+}
+
+HollerMedia *
+holler_media_new (const char *input, const char *output, guint opus_pt,
+                  HollerMediaRtpFunc rtp_func, gpointer user_data, GError **error)
+{
+  g_autoptr(HollerMedia) self = g_object_new (HOLLER_TYPE_MEDIA, NULL);
+  g_autofree char *in_desc = NULL;
+  g_autofree char *out_desc = NULL;
+  g_autofree char *send_desc = NULL;
+  g_autofree char *recv_desc = NULL;
+  g_autoptr(GError) parse_error = NULL;
+  g_autoptr(GstElement) sink = NULL;
+  g_autoptr(GstElement) meter = NULL;
+  g_autoptr(GstPad) pad = NULL;
+  g_autoptr(GstBus) send_bus = NULL;
+  g_autoptr(GstBus) recv_bus = NULL;
+  GstAppSinkCallbacks callbacks = { .new_sample = on_rtp_sample };
+  gboolean live;
+
+  if (!holler_media_check_plugins (error))
+    return NULL;
+
+  self->rtp_func = rtp_func;
+  self->rtp_data = user_data;
+  in_desc = input_description (input, &live);
+  out_desc = output_description (output);
+
+  /* 20 ms frames and in-band FEC as browsers use them; a non-live input
+   * (a file) is paced to real time by the sink. */
+  send_desc = g_strdup_printf ("%s ! audioconvert ! audioresample ! audio/x-raw,rate=48000,channels=1 "
+                               "! volume name=mute ! opusenc bitrate=32000 frame-size=20 inband-fec=true "
+                               "packet-loss-percentage=5 ! rtpopuspay pt=%u "
+                               "! appsink name=rtpout sync=%s max-buffers=100 drop=true",
+                               in_desc, opus_pt, live ? "false" : "true");
+  recv_desc = g_strdup_printf ("appsrc name=rtpin is-live=true format=time do-timestamp=true max-bytes=200000 "
+                               "caps=\"application/x-rtp,media=audio,clock-rate=48000,encoding-name=OPUS,payload=%u\" "
+                               "! rtpjitterbuffer latency=60 do-lost=true ! rtpopusdepay "
+                               "! opusdec plc=true use-inband-fec=true ! audioconvert ! audioresample "
+                               "! audio/x-raw,format=S16LE,rate=48000,channels=1 ! identity name=meter ! %s",
+                               opus_pt, out_desc);
+
+  self->send_pipeline = gst_parse_launch (send_desc, &parse_error);
+  if (self->send_pipeline == NULL || parse_error != NULL)
+    {
+      g_set_error (error, HOLLER_ERROR, HOLLER_ERROR_MEDIA, _("Could not build the audio input: %s"),
+                   parse_error ? parse_error->message : "?");
+      return NULL;
+    }
+  gst_object_ref_sink (self->send_pipeline);
+  self->recv_pipeline = gst_parse_launch (recv_desc, &parse_error);
+  if (self->recv_pipeline == NULL || parse_error != NULL)
+    {
+      g_set_error (error, HOLLER_ERROR, HOLLER_ERROR_MEDIA, _("Could not build the audio output: %s"),
+                   parse_error ? parse_error->message : "?");
+      return NULL;
+    }
+  gst_object_ref_sink (self->recv_pipeline);
+
+  sink = gst_bin_get_by_name (GST_BIN (self->send_pipeline), "rtpout");
+  gst_app_sink_set_callbacks (GST_APP_SINK (sink), &callbacks, self, NULL);
+  self->volume = gst_bin_get_by_name (GST_BIN (self->send_pipeline), "mute");
+  self->rtpin = gst_bin_get_by_name (GST_BIN (self->recv_pipeline), "rtpin");
+  meter = gst_bin_get_by_name (GST_BIN (self->recv_pipeline), "meter");
+  pad = gst_element_get_static_pad (meter, "src");
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, on_decoded_audio, self, NULL);
+
+  send_bus = gst_element_get_bus (self->send_pipeline);
+  recv_bus = gst_element_get_bus (self->recv_pipeline);
+  self->send_bus_watch = gst_bus_add_watch (send_bus, on_bus_message, self);
+  self->recv_bus_watch = gst_bus_add_watch (recv_bus, on_bus_message, self);
+  return g_steal_pointer (&self);
+}
+
+gboolean
+holler_media_start (HollerMedia *self, GError **error)
+{
+  if (self->started)
+    return TRUE;
+  if (gst_element_set_state (self->recv_pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE
+      || gst_element_set_state (self->send_pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
+    {
+      g_set_error_literal (error, HOLLER_ERROR, HOLLER_ERROR_MEDIA,
+                           _("Could not start audio (is the audio device available?)"));
+      return FALSE;
+    }
+  self->started = TRUE;
+  return TRUE;
+}
+
+static void
+update_receive_stats (HollerMedia *self, const guint8 *data, gsize len)
+{
+  guint16 seq = (data[2] << 8) | data[3];
+  guint32 ts = ((guint32) data[4] << 24) | (data[5] << 16) | (data[6] << 8) | data[7];
+  gint64 arrival = g_get_monotonic_time () * (SAMPLE_RATE / 1000) / 1000;
+  gint64 transit = arrival - (gint64) ts;
+  guint64 expected;
+
+  if (!self->have_seq)
+    {
+      self->have_seq = TRUE;
+      self->max_seq = seq;
+      self->base_seq = seq;
+    }
+  else if ((guint16) (seq - self->max_seq) < 0x8000)
+    {
+      if (seq < self->max_seq)
+        self->cycles += 0x10000;   /* wrapped */
+      self->max_seq = seq;
+    }
+  self->received_for_loss++;
+
+  /* RFC 3550 A.8 */
+  if (self->have_transit)
+    {
+      gint64 d = transit - self->last_transit;
+      self->jitter += (fabs ((double) d) - self->jitter) / 16.0;
+    }
+  self->have_transit = TRUE;
+  self->last_transit = transit;
+
+  expected = (guint64) self->cycles + self->max_seq - self->base_seq + 1;
+  g_mutex_lock (&self->lock);
+  self->stats.packets_received++;
+  self->stats.bytes_received += len;
+  self->stats.packets_lost = (gint64) expected - (gint64) self->received_for_loss;
+  self->stats.jitter_ms = self->jitter / (SAMPLE_RATE / 1000.0);
+  g_mutex_unlock (&self->lock);
+}
+
+void
+holler_media_push_rtp (HollerMedia *self, const guint8 *data, gsize len)
+{
+  GstBuffer *buffer;
+
+  if (!self->started || self->stopping || len < 12 || (data[0] >> 6) != 2)
+    return;
+  update_receive_stats (self, data, len);
+  buffer = gst_buffer_new_memdup (data, len);
+  gst_app_src_push_buffer (GST_APP_SRC (self->rtpin), buffer);
+}
+
+void
+holler_media_set_muted (HollerMedia *self, gboolean muted)
+{
+  g_object_set (self->volume, "mute", muted, NULL);
+}
+
+void
+holler_media_get_stats (HollerMedia *self, HollerMediaStats *stats)
+{
+  g_mutex_lock (&self->lock);
+  *stats = self->stats;
+  g_mutex_unlock (&self->lock);
+}
+
+static gboolean
+on_stop_timeout (gpointer user_data)
+{
+  HollerMedia *self = user_data;
+
+  self->stop_timeout_id = 0;
+  g_debug ("output did not drain in time; stopping anyway");
+  finish_stop (self);
+  return G_SOURCE_REMOVE;
+}
+
+void
+holler_media_stop_async (HollerMedia *self, GCancellable *cancellable,
+                         GAsyncReadyCallback callback, gpointer user_data)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, holler_media_stop_async);
+  if (!self->started || self->stopping)
+    {
+      if (self->stopping && self->stop_task != NULL)
+        {
+          g_task_return_boolean (task, TRUE);   /* already on its way */
+          g_object_unref (task);
+          return;
+        }
+      self->stopping = TRUE;
+      self->stop_task = task;
+      finish_stop (self);
+      return;
+    }
+  self->stopping = TRUE;
+  self->stop_task = task;
+  gst_element_set_state (self->send_pipeline, GST_STATE_NULL);
+  /* EOS through the receive side makes wavenc write the final sizes. */
+  gst_app_src_end_of_stream (GST_APP_SRC (self->rtpin));
+  self->stop_timeout_id = g_timeout_add (STOP_TIMEOUT_MS, on_stop_timeout, self);
+}
+
+gboolean
+holler_media_stop_finish (HollerMedia *self, GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}

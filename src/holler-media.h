@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <glib-object.h>
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+#define HOLLER_TYPE_MEDIA (holler_media_get_type ())
+G_DECLARE_FINAL_TYPE (HollerMedia, holler_media, HOLLER, MEDIA, GObject)
+
+typedef struct {
+  guint64 packets_sent;
+  guint64 bytes_sent;          /* RTP bytes before protection */
+  guint64 packets_received;
+  guint64 bytes_received;      /* RTP bytes after unprotection */
+  gint64  packets_lost;        /* RFC 3550: expected - received */
+  double  jitter_ms;           /* RFC 3550 interarrival jitter */
+  double  tone_hz;             /* dominant frequency of the last analysed second, 0 if silent */
+  double  level_db;            /* RMS level of the last analysed second, dBFS */
+  guint   seconds_analysed;
+  gint64  first_audio_time;    /* g_get_monotonic_time() of the first decoded audio, 0 if none */
+} HollerMediaStats;
+
+/* Called on a GStreamer streaming thread with one RTP packet in a writable
+ * buffer of buf_size bytes (room for the SRTP trailer). */
+typedef void (*HollerMediaRtpFunc) (guint8 *buf, gsize len, gsize buf_size, gpointer user_data);
+
+/* Check a --input / --output value without building anything (exit 2 paths). */
+gboolean holler_media_validate_input  (const char *spec, GError **error);
+gboolean holler_media_validate_output (const char *spec, GError **error);
+/* Check that the GStreamer elements we need are installed. */
+gboolean holler_media_check_plugins   (GError **error);
+
+/* Signals (all on the main context):
+ *   "first-audio" ()                      the first decoded remote audio
+ *   "level"       (double tone_hz, double level_db)  once a second
+ *   "error"       (GError *error)
+ */
+HollerMedia *holler_media_new (const char *input, const char *output, guint opus_pt,
+                               HollerMediaRtpFunc rtp_func, gpointer user_data,
+                               GError **error);
+gboolean holler_media_start (HollerMedia *self, GError **error);
+/* Decrypted RTP from the network, on the main context. */
+void     holler_media_push_rtp (HollerMedia *self, const guint8 *data, gsize len);
+void     holler_media_set_muted (HollerMedia *self, gboolean muted);
+void     holler_media_get_stats (HollerMedia *self, HollerMediaStats *stats);
+/* Ends the streams so files are finalised (WAV header sizes written). */
+void     holler_media_stop_async  (HollerMedia *self, GCancellable *cancellable,
+                                   GAsyncReadyCallback callback, gpointer user_data);
+gboolean holler_media_stop_finish (HollerMedia *self, GAsyncResult *result, GError **error);
+
+G_END_DECLS

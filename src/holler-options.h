@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* What one call is asked to do; filled from the command line. */
+typedef struct {
+  char *input;              /* tone:HZ | file:PATH | default | pipeline:DESC */
+  char *output;             /* file:PATH.wav | null | default */
+  double duration;          /* seconds in the active state before hanging up; 0 = until the peer hangs up */
+  gboolean allow_loopback;
+  char **ice_addresses;     /* only gather on these local addresses */
+  gboolean auto_answer;
+  double connect_timeout;   /* seconds of peer silence before connecting that fail the call */
+  char *keylog;             /* append exported SRTP keys here (debugging, tests) */
+} HollerCallOptions;
+
+HollerCallOptions *holler_call_options_new  (void);
+HollerCallOptions *holler_call_options_copy (const HollerCallOptions *options);
+void               holler_call_options_free (HollerCallOptions *options);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (HollerCallOptions, holler_call_options_free)
+
+/* Checks values after parsing; HOLLER_ERROR_USAGE on bad ones. */
+gboolean holler_call_options_validate (const HollerCallOptions *options, GError **error);
+
+G_END_DECLS

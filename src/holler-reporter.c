@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#define G_LOG_DOMAIN "holler"
+
+#include "config.h"
+#include <stdio.h>
+#include "holler-reporter.h"
+
+struct _HollerReporter
+{
+  gatomicrefcount ref;
+  gboolean json;
+  gint64 start_time;
+};
+
+HollerReporter *
+holler_reporter_new (gboolean json, gint64 start_time)
+{
+  HollerReporter *self = g_new0 (HollerReporter, 1);
+
+  g_atomic_ref_count_init (&self->ref);
+  self->json = json;
+  self->start_time = start_time ? start_time : g_get_monotonic_time ();
+  return self;
+}
+
+HollerReporter *
+holler_reporter_ref (HollerReporter *self)
+{
+  g_atomic_ref_count_inc (&self->ref);
+  return self;
+}
+
+void
+holler_reporter_unref (HollerReporter *self)
+{
+  if (g_atomic_ref_count_dec (&self->ref))
+    g_free (self);
+}
+
+gboolean
+holler_reporter_is_json (HollerReporter *self)
+{
+  return self->json;
+}
+
+double
+holler_reporter_elapsed_ms (HollerReporter *self, gint64 monotonic_time)
+{
+  return (monotonic_time - self->start_time) / 1000.0;
+}
+
+void
+holler_reporter_emit (HollerReporter *self, const char *who, const char *event,
+                      JsonObject *fields, const char *human_format, ...)
+{
+  if (self->json)
+    {
+      g_autoptr(JsonObject) obj = json_object_new ();
+      g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+      g_autofree char *text = NULL;
+
+      json_object_set_string_member (obj, "event", event);
+      if (who != NULL)
+        json_object_set_string_member (obj, "peer", who);
+      json_object_set_double_member (obj, "t_ms",
+                                     holler_reporter_elapsed_ms (self, g_get_monotonic_time ()));
+      if (fields != NULL)
+        {
+          GList *members = json_object_get_members (fields);
+
+          for (GList *l = members; l != NULL; l = l->next)
+            json_object_set_member (obj, l->data, json_object_dup_member (fields, l->data));
+          g_list_free (members);
+        }
+      json_node_set_object (node, obj);
+      text = json_to_string (node, FALSE);
+      fprintf (stderr, "%s\n", text);
+    }
+  else if (human_format != NULL)
+    {
+      va_list args;
+      g_autofree char *text = NULL;
+
+      va_start (args, human_format);
+      text = g_strdup_vprintf (human_format, args);
+      va_end (args);
+      if (who != NULL)
+        fprintf (stderr, "[%s] %s\n", who, text);
+      else
+        fprintf (stderr, "%s\n", text);
+    }
+  fflush (stderr);
+  if (fields != NULL)
+    json_object_unref (fields);
+}

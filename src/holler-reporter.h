@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+/* Where calls tell the user what happens: human lines on stderr, or with
+ * --json one JSON object per line on stderr:
+ *   {"event":"state","peer":"caller","t_ms":12.5,...fields}
+ * t_ms counts from process start, so a benchmark can read setup times. */
+typedef struct _HollerReporter HollerReporter;
+
+HollerReporter *holler_reporter_new   (gboolean json, gint64 start_time);
+HollerReporter *holler_reporter_ref   (HollerReporter *self);
+void            holler_reporter_unref (HollerReporter *self);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (HollerReporter, holler_reporter_unref)
+
+gboolean holler_reporter_is_json (HollerReporter *self);
+double   holler_reporter_elapsed_ms (HollerReporter *self, gint64 monotonic_time);
+
+/* Takes ownership of fields (may be NULL). The human text is printed
+ * unless JSON output is on. */
+void holler_reporter_emit (HollerReporter *self, const char *who, const char *event,
+                           JsonObject *fields, const char *human_format, ...) G_GNUC_PRINTF (5, 6);
+
+G_END_DECLS

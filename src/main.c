@@ -1,0 +1,247 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* holler: subcommands call, listen, demo. Exit status 0 for a call that
+ * ended normally, 1 for a failed call, 2 for usage or configuration errors. */
+#define G_LOG_DOMAIN "holler"
+
+#include "config.h"
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+#include <glib/gi18n.h>
+#include <glib-unix.h>
+#include <gst/gst.h>
+#include "holler-runner.h"
+#include "holler-demo.h"
+#include "holler-media.h"
+#include "holler-error.h"
+
+#define EXIT_CALL_FAILED 1
+#define EXIT_USAGE 2
+
+typedef struct {
+  char *input;
+  char *output;
+  double duration;
+  gboolean json;
+  gboolean allow_loopback;
+  char **ice_addresses;
+  gboolean auto_answer;
+  char *signaling;
+  double connect_timeout;
+  char *keylog;
+  gboolean version;
+} CliOptions;
+
+static gboolean
+on_terminate (gpointer user_data)
+{
+  HollerRunner *runner = user_data;
+
+  fprintf (stderr, "%s\n", _("Interrupted: hanging up"));
+  holler_runner_stop (runner);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+on_runner_finished (HollerRunner *runner, gpointer user_data)
+{
+  g_main_loop_quit (user_data);
+}
+
+static int
+run_peer (CliOptions *cli, gboolean outgoing, gint64 start_time)
+{
+  g_autoptr(HollerCallOptions) options = holler_call_options_new ();
+  g_autoptr(HollerReporter) reporter = holler_reporter_new (cli->json, start_time);
+  g_autoptr(HollerSignaling) signaling = NULL;
+  g_autoptr(HollerRunner) runner = NULL;
+  g_autoptr(GMainLoop) loop = NULL;
+  g_autoptr(GError) error = NULL;
+  guint sigint_id, sigterm_id;
+
+  options->input = g_strdup (cli->input ? cli->input : "default");
+  options->output = g_strdup (cli->output ? cli->output : "default");
+  options->duration = cli->duration;
+  options->allow_loopback = cli->allow_loopback;
+  options->ice_addresses = g_strdupv (cli->ice_addresses);
+  options->auto_answer = cli->auto_answer;
+  options->keylog = g_strdup (cli->keylog);
+  if (cli->connect_timeout > 0)
+    options->connect_timeout = cli->connect_timeout;
+
+  if (!outgoing && !cli->auto_answer)
+    {
+      fprintf (stderr, "%s\n", _("holler listen: answering by hand is not available with the stdio "
+                                 "signaling backend yet; use --auto-answer"));
+      return EXIT_USAGE;
+    }
+  if (!holler_call_options_validate (options, &error)
+      || !holler_media_check_plugins (&error)
+      || (signaling = holler_signaling_new_for_uri (cli->signaling ? cli->signaling : "stdio:", &error)) == NULL)
+    {
+      fprintf (stderr, "holler: %s\n", error->message);
+      return EXIT_USAGE;
+    }
+
+  loop = g_main_loop_new (NULL, FALSE);
+  runner = holler_runner_new (signaling, options, reporter, outgoing ? "caller" : "callee", outgoing);
+  g_signal_connect (runner, "finished", G_CALLBACK (on_runner_finished), loop);
+  sigint_id = g_unix_signal_add (SIGINT, on_terminate, runner);
+  sigterm_id = g_unix_signal_add (SIGTERM, on_terminate, runner);
+  if (!holler_runner_start (runner, &error))
+    {
+      fprintf (stderr, "holler: %s\n", error->message);
+      g_source_remove (sigint_id);
+      g_source_remove (sigterm_id);
+      return EXIT_CALL_FAILED;
+    }
+  if (!holler_runner_is_finished (runner))
+    g_main_loop_run (loop);
+  g_source_remove (sigint_id);
+  g_source_remove (sigterm_id);
+  return holler_runner_get_exit_status (runner);
+}
+
+static void
+add_call_entries (GOptionContext *context, CliOptions *cli, gboolean listen)
+{
+  GOptionEntry entries[] = {
+    { "input", 'i', 0, G_OPTION_ARG_STRING, &cli->input,
+      N_("What to send: tone:HZ, file:PATH, default or pipeline:'GST-LAUNCH'"), N_("SOURCE") },
+    { "output", 'o', 0, G_OPTION_ARG_STRING, &cli->output,
+      N_("Where received audio goes: file:PATH.wav, null or default"), N_("SINK") },
+    { "duration", 'd', 0, G_OPTION_ARG_DOUBLE, &cli->duration,
+      N_("Hang up after this many seconds in the call"), N_("SECONDS") },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &cli->json, N_("Report events as JSON lines on stderr"), NULL },
+    { "allow-loopback", 0, 0, G_OPTION_ARG_NONE, &cli->allow_loopback,
+      N_("Also gather ICE candidates on loopback interfaces"), NULL },
+    { "ice-address", 0, 0, G_OPTION_ARG_STRING_ARRAY, &cli->ice_addresses,
+      N_("Only gather ICE candidates on this local address (repeatable)"), N_("IP") },
+    { "signaling", 's', 0, G_OPTION_ARG_STRING, &cli->signaling,
+      N_("Signaling backend URI (default stdio:)"), N_("URI") },
+    { "connect-timeout", 0, 0, G_OPTION_ARG_DOUBLE, &cli->connect_timeout,
+      N_("Fail the call when the peer says nothing this long before connecting (default 30)"), N_("SECONDS") },
+    { "keylog", 0, 0, G_OPTION_ARG_FILENAME, &cli->keylog,
+      N_("Append the SRTP keys to FILE (debugging only: lets anyone with the file decrypt the call)"), N_("FILE") },
+    { NULL }
+  };
+  GOptionEntry listen_entries[] = {
+    { "auto-answer", 'a', 0, G_OPTION_ARG_NONE, &cli->auto_answer, N_("Answer incoming calls at once"), NULL },
+    { NULL }
+  };
+
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  if (listen)
+    g_option_context_add_main_entries (context, listen_entries, GETTEXT_PACKAGE);
+}
+
+static void
+cli_options_clear (CliOptions *cli)
+{
+  g_free (cli->input);
+  g_free (cli->output);
+  g_strfreev (cli->ice_addresses);
+  g_free (cli->signaling);
+  g_free (cli->keylog);
+}
+
+static int
+usage (void)
+{
+  fprintf (stderr, "%s",
+           _("Usage: holler COMMAND [OPTION…]\n\n"
+             "Commands:\n"
+             "  call      Place a call (send the offer)\n"
+             "  listen    Wait for a call (answer it with --auto-answer)\n"
+             "  demo      Run a call between two peers on loopback and check audio both ways\n"
+             "\nRun “holler COMMAND --help” for the options of a command.\n"));
+  return EXIT_USAGE;
+}
+
+int
+main (int argc, char **argv)
+{
+  gint64 start_time = g_get_monotonic_time ();
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  CliOptions cli = { 0 };
+  const char *command;
+  int status;
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+
+  if (argc < 2 || g_str_equal (argv[1], "--help") || g_str_equal (argv[1], "-h") || g_str_equal (argv[1], "help"))
+    return usage ();
+  if (g_str_equal (argv[1], "--version"))
+    {
+      printf ("holler %s\n", PACKAGE_VERSION);
+      return 0;
+    }
+  command = argv[1];
+  if (!g_str_equal (command, "call") && !g_str_equal (command, "listen") && !g_str_equal (command, "demo"))
+    {
+      fprintf (stderr, _("holler: unknown command “%s”\n"), command);
+      return usage ();
+    }
+
+  context = g_option_context_new (NULL);
+  g_option_context_set_summary (context, g_str_equal (command, "call") ? _("Place a call.")
+                                       : g_str_equal (command, "listen") ? _("Wait for a call.")
+                                       : _("Run a call between two peers on loopback."));
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
+  if (g_str_equal (command, "demo"))
+    {
+      GOptionEntry demo_entries[] = {
+        { "duration", 'd', 0, G_OPTION_ARG_DOUBLE, &cli.duration, N_("Call length in seconds (default 4)"), N_("SECONDS") },
+        { "json", 0, 0, G_OPTION_ARG_NONE, &cli.json, N_("Report events as JSON lines on stderr"), NULL },
+        { NULL }
+      };
+      g_option_context_add_main_entries (context, demo_entries, GETTEXT_PACKAGE);
+    }
+  else
+    add_call_entries (context, &cli, g_str_equal (command, "listen"));
+  g_option_context_add_group (context, gst_init_get_option_group ());
+
+  /* GOptionContext sees "holler COMMAND ..." with COMMAND as argv[0]. */
+  argc--;
+  argv++;
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      fprintf (stderr, "holler %s: %s\n", command, error->message);
+      cli_options_clear (&cli);
+      return EXIT_USAGE;
+    }
+  if (argc > 1)
+    {
+      fprintf (stderr, _("holler %s: unexpected argument “%s”\n"), command, argv[1]);
+      cli_options_clear (&cli);
+      return EXIT_USAGE;
+    }
+  gst_init (NULL, NULL);
+
+  if (g_str_equal (command, "demo"))
+    {
+      g_autoptr(HollerReporter) reporter = holler_reporter_new (cli.json, start_time);
+
+      if (cli.duration < 0 || cli.duration > 3600)
+        {
+          fprintf (stderr, _("holler demo: bad duration %g\n"), cli.duration);
+          status = EXIT_USAGE;
+        }
+      else if (!holler_media_check_plugins (&error))
+        {
+          fprintf (stderr, "holler: %s\n", error->message);
+          status = EXIT_USAGE;
+        }
+      else
+        status = holler_demo_run (cli.duration > 0 ? cli.duration : 4, reporter);
+    }
+  else
+    status = run_peer (&cli, g_str_equal (command, "call"), start_time);
+
+  cli_options_clear (&cli);
+  return status;
+}
