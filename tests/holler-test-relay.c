@@ -53,7 +53,14 @@ on_proxy_readable (GSocket *socket, GIOCondition cond, gpointer user_data)
       g_clear_object (&from);
       return G_SOURCE_CONTINUE;
     }
-  if (addr_equal (from, p->inside))
+  {
+  gboolean from_inside = addr_equal (from, p->inside);
+  /* the caller's packets: out of its own candidate's proxy, or into the callee's */
+  gboolean from_caller = from_inside == (p->owner == 0);
+
+  if (from_caller && buf[0] >= 128 && buf[0] <= 191)
+    g_ptr_array_add (p->relay->captured, g_bytes_new (buf, n));
+  if (from_inside)
     {
       if (p->outside != NULL)
         g_socket_send_to (socket, p->outside, (char *) buf, n, NULL, NULL);
@@ -62,11 +69,9 @@ on_proxy_readable (GSocket *socket, GIOCondition cond, gpointer user_data)
     {
       g_clear_object (&p->outside);
       p->outside = g_object_ref (from);
-      /* into the callee's candidate: caller → callee traffic */
-      if (p->owner == 1 && buf[0] >= 128 && buf[0] <= 191)
-        g_ptr_array_add (p->relay->captured, g_bytes_new (buf, n));
       g_socket_send_to (socket, p->inside, (char *) buf, n, NULL, NULL);
     }
+  }
   g_object_unref (from);
   return G_SOURCE_CONTINUE;
 }
