@@ -99,8 +99,8 @@ find_opus (const GstSDPMedia *media)
       pt = strtol (rtpmap, &end, 10);
       if (end != rtpmap && pt >= 0 && pt <= 127 && g_ascii_isspace (*end))
         {
-          g_autofree char *codec = g_ascii_strdown (g_strstrip (g_strdup (end)), -1);
-          if (g_str_equal (codec, "opus/48000/2"))
+          g_autofree char *codec = g_ascii_strdown (end, -1);
+          if (g_str_equal (g_strstrip (codec), "opus/48000/2"))
             return (int) pt;
         }
     }
@@ -118,11 +118,13 @@ parse_fingerprint (const char *value, HollerSdpDescription *d, GError **error)
 {
   g_auto(GStrv) parts = NULL;
   g_autofree char *alg = NULL;
+  g_autofree char *copy = NULL;
   const char *hex;
 
   if (value == NULL)
     return invalid (error, _("SDP has no a=fingerprint"));
-  parts = g_strsplit (g_strstrip (g_strdup (value)), " ", 2);
+  copy = g_strstrip (g_strdup (value));
+  parts = g_strsplit (copy, " ", 2);
   if (g_strv_length (parts) != 2)
     return invalid (error, _("Malformed a=fingerprint"));
   alg = g_ascii_strdown (parts[0], -1);
