@@ -6,7 +6,7 @@
 #include "holler-runner.h"
 #include "holler-error.h"
 
-enum { SIGNAL_FINISHED, N_SIGNALS };
+enum { SIGNAL_FINISHED, SIGNAL_INCOMING, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 struct _HollerRunner
@@ -79,7 +79,20 @@ accept_offer (HollerRunner *self, const HollerMessage *msg)
     }
   g_signal_connect_object (self->call, "ended", G_CALLBACK (on_call_ended), self, 0);
   holler_reporter_emit (self->reporter, self->label, "incoming", json_object_new (), _("Incoming call"));
-  if (self->options->auto_answer && !holler_call_answer (self->call, &error))
+  if (self->options->auto_answer)
+    holler_runner_answer (self);
+  else
+    g_signal_emit (self, signals[SIGNAL_INCOMING], 0);
+}
+
+void
+holler_runner_answer (HollerRunner *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (self->call == NULL || holler_call_get_state (self->call) != HOLLER_CALL_STATE_RINGING)
+    return;
+  if (!holler_call_answer (self->call, &error))
     {
       JsonObject *fields = json_object_new ();
 
@@ -87,6 +100,13 @@ accept_offer (HollerRunner *self, const HollerMessage *msg)
       holler_reporter_emit (self->reporter, self->label, "error", fields, "%s", error->message);
       holler_call_hangup (self->call, "error");
     }
+}
+
+void
+holler_runner_reject (HollerRunner *self)
+{
+  if (self->call != NULL && holler_call_get_state (self->call) == HOLLER_CALL_STATE_RINGING)
+    holler_call_hangup (self->call, "rejected");
 }
 
 static void
@@ -167,6 +187,9 @@ holler_runner_class_init (HollerRunnerClass *klass)
   G_OBJECT_CLASS (klass)->dispose = holler_runner_dispose;
   G_OBJECT_CLASS (klass)->finalize = holler_runner_finalize;
 
+  signals[SIGNAL_INCOMING] = g_signal_new ("incoming", G_TYPE_FROM_CLASS (klass),
+                                           G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                           G_TYPE_NONE, 0);
   signals[SIGNAL_FINISHED] = g_signal_new ("finished", G_TYPE_FROM_CLASS (klass),
                                            G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                            G_TYPE_NONE, 0);

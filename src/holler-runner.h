@@ -12,10 +12,13 @@ G_DECLARE_FINAL_TYPE (HollerRunner, holler_runner, HOLLER, RUNNER, GObject)
 /* One peer on one signaling channel with at most one call: places it
  * (outgoing) or waits for an offer and answers it (incoming), routes the
  * channel's messages to the call and emits "finished" when the call is over
- * or could not happen. */
+ * or could not happen; "incoming" when an offer rings and auto-answer is off. */
 HollerRunner *holler_runner_new (HollerSignaling *signaling, const HollerCallOptions *options,
                                  HollerReporter *reporter, const char *label, gboolean outgoing);
 gboolean      holler_runner_start (HollerRunner *self, GError **error);
+/* For a ringing incoming call (after "incoming" when not auto-answering) */
+void          holler_runner_answer (HollerRunner *self);
+void          holler_runner_reject (HollerRunner *self);
 /* Hang up the call, or give up waiting for one. */
 void          holler_runner_stop  (HollerRunner *self);
 /* 0 when the call ended normally, 1 when it failed or never happened */

@@ -48,6 +48,43 @@ on_runner_finished (HollerRunner *runner, gpointer user_data)
   g_main_loop_quit (user_data);
 }
 
+/* Answering by hand: stdin carries signaling, so keys come from the
+ * controlling terminal. */
+typedef struct {
+  HollerRunner *runner;
+  GIOChannel *tty;
+  guint watch_id;
+} TtyPrompt;
+
+static gboolean
+on_tty_input (GIOChannel *channel, GIOCondition condition, gpointer user_data)
+{
+  TtyPrompt *prompt = user_data;
+  g_autofree char *line = NULL;
+
+  if (g_io_channel_read_line (channel, &line, NULL, NULL, NULL) != G_IO_STATUS_NORMAL && line == NULL)
+    {
+      prompt->watch_id = 0;
+      return G_SOURCE_REMOVE;
+    }
+  if (line != NULL && g_ascii_tolower (line[0]) == 'r')
+    holler_runner_reject (prompt->runner);
+  else
+    holler_runner_answer (prompt->runner);
+  prompt->watch_id = 0;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_incoming (HollerRunner *runner, gpointer user_data)
+{
+  TtyPrompt *prompt = user_data;
+
+  fprintf (stderr, "%s\n", _("Ringing: press Enter to answer, or r and Enter to reject"));
+  if (prompt->watch_id == 0)
+    prompt->watch_id = g_io_add_watch (prompt->tty, G_IO_IN | G_IO_HUP, on_tty_input, prompt);
+}
+
 static int
 run_peer (CliOptions *cli, gboolean outgoing, gint64 start_time)
 {
@@ -58,6 +95,7 @@ run_peer (CliOptions *cli, gboolean outgoing, gint64 start_time)
   g_autoptr(GMainLoop) loop = NULL;
   g_autoptr(GError) error = NULL;
   guint sigint_id, sigterm_id;
+  TtyPrompt prompt = { NULL, NULL, 0 };
 
   options->input = g_strdup (cli->input ? cli->input : "default");
   options->output = g_strdup (cli->output ? cli->output : "default");
@@ -69,12 +107,6 @@ run_peer (CliOptions *cli, gboolean outgoing, gint64 start_time)
   if (cli->connect_timeout > 0)
     options->connect_timeout = cli->connect_timeout;
 
-  if (!outgoing && !cli->auto_answer)
-    {
-      fprintf (stderr, "%s\n", _("holler listen: answering by hand is not available with the stdio "
-                                 "signaling backend yet; use --auto-answer"));
-      return EXIT_USAGE;
-    }
   if (!holler_call_options_validate (options, &error)
       || !holler_media_check_plugins (&error)
       || (signaling = holler_signaling_new_for_uri (cli->signaling ? cli->signaling : "stdio:", &error)) == NULL)
@@ -83,9 +115,23 @@ run_peer (CliOptions *cli, gboolean outgoing, gint64 start_time)
       return EXIT_USAGE;
     }
 
+  if (!outgoing && !cli->auto_answer)
+    {
+      prompt.tty = g_io_channel_new_file ("/dev/tty", "r", NULL);
+      if (prompt.tty == NULL)
+        {
+          fprintf (stderr, "%s\n", _("holler listen: no terminal to answer on; use --auto-answer"));
+          return EXIT_USAGE;
+        }
+    }
   loop = g_main_loop_new (NULL, FALSE);
   runner = holler_runner_new (signaling, options, reporter, outgoing ? "caller" : "callee", outgoing);
   g_signal_connect (runner, "finished", G_CALLBACK (on_runner_finished), loop);
+  if (prompt.tty != NULL)
+    {
+      prompt.runner = runner;
+      g_signal_connect (runner, "incoming", G_CALLBACK (on_incoming), &prompt);
+    }
   sigint_id = g_unix_signal_add (SIGINT, on_terminate, runner);
   sigterm_id = g_unix_signal_add (SIGTERM, on_terminate, runner);
   if (!holler_runner_start (runner, &error))
@@ -93,12 +139,16 @@ run_peer (CliOptions *cli, gboolean outgoing, gint64 start_time)
       fprintf (stderr, "holler: %s\n", error->message);
       g_source_remove (sigint_id);
       g_source_remove (sigterm_id);
+      g_clear_pointer (&prompt.tty, g_io_channel_unref);
       return EXIT_CALL_FAILED;
     }
   if (!holler_runner_is_finished (runner))
     g_main_loop_run (loop);
   g_source_remove (sigint_id);
   g_source_remove (sigterm_id);
+  if (prompt.watch_id != 0)
+    g_source_remove (prompt.watch_id);
+  g_clear_pointer (&prompt.tty, g_io_channel_unref);
   return holler_runner_get_exit_status (runner);
 }
 

@@ -428,6 +428,73 @@ test_media_is_encrypted (Fixture *f, gconstpointer data)
   holler_test_relay_free (relay);
 }
 
+/* A caller whose peer never answers fails with "timeout", not a hang. */
+static void
+test_silent_peer_times_out (Fixture *f, gconstpointer data)
+{
+  const char *argv[] = { holler_bin (), "call", "--json", "--allow-loopback", "--ice-address", "127.0.0.1",
+                         "--connect-timeout", "2", "--input", "tone:440", "--output", "null", NULL };
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) ended = NULL;
+  g_autofree char *text = NULL;
+  gint64 start = g_get_monotonic_time ();
+
+  g_autofree char *log = g_build_filename (f->dir, "silent.log", NULL);
+  g_autoptr(GSubprocessLauncher) launcher =
+    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+
+  /* stdin stays open (a pipe we never write to) and silent */
+  g_subprocess_launcher_set_stderr_file_path (launcher, log);
+  proc = g_subprocess_launcher_spawnv (launcher, argv, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_wait (proc, NULL, &error));
+  g_assert_true (g_file_get_contents (log, &text, NULL, NULL));
+  g_test_message ("%s", text);
+  g_assert_cmpint (g_subprocess_get_exit_status (proc), ==, 1);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 10 * G_USEC_PER_SEC);
+  ended = holler_test_find_events (text, "ended");
+  g_assert_cmpuint (ended->len, ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (g_ptr_array_index (ended, 0), "reason"), ==, "timeout");
+}
+
+static void
+test_usage_errors (Fixture *f, gconstpointer data)
+{
+  const char *cases[][6] = {
+    { "call", "--input", "tone:abc", NULL },
+    { "call", "--input", "file:/nonexistent.wav", NULL },
+    { "call", "--output", "file:/nonexistent/dir/x.wav", NULL },
+    { "call", "--signaling", "carrier-pigeon://x", NULL },
+    { "call", "--ice-address", "not-an-ip", NULL },
+    { "call", "--no-such-option", NULL },
+    { "dial", NULL },
+    { "listen", "extra-argument", NULL },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GStrvBuilder) b = g_strv_builder_new ();
+      g_auto(GStrv) argv = NULL;
+      g_autoptr(GSubprocess) proc = NULL;
+      g_autoptr(GError) error = NULL;
+
+      g_strv_builder_add (b, holler_bin ());
+      for (gsize j = 0; cases[i][j] != NULL; j++)
+        g_strv_builder_add (b, cases[i][j]);
+      argv = g_strv_builder_end (b);
+      proc = g_subprocess_newv ((const char * const *) argv, G_SUBPROCESS_FLAGS_STDIN_PIPE |
+                                G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error);
+      g_assert_no_error (error);
+      g_autoptr(GBytes) none = g_bytes_new (NULL, 0);
+
+      g_subprocess_communicate (proc, none, NULL, NULL, NULL, &error);
+      g_assert_no_error (error);
+      g_test_message ("case %" G_GSIZE_FORMAT ": exit %d", i, g_subprocess_get_exit_status (proc));
+      g_assert_cmpint (g_subprocess_get_exit_status (proc), ==, 2);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -438,5 +505,7 @@ main (int argc, char **argv)
   g_test_add ("/call/junk-during-call", Fixture, NULL, fixture_setup, test_junk_during_call, fixture_teardown);
   g_test_add ("/call/junk-then-bad-offer", Fixture, NULL, fixture_setup, test_junk_then_bad_offer, fixture_teardown);
   g_test_add ("/call/input-ends", Fixture, NULL, fixture_setup, test_input_ends, fixture_teardown);
+  g_test_add ("/call/silent-peer-times-out", Fixture, NULL, fixture_setup, test_silent_peer_times_out, fixture_teardown);
+  g_test_add ("/call/usage-errors", Fixture, NULL, fixture_setup, test_usage_errors, fixture_teardown);
   return g_test_run ();
 }
