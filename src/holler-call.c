@@ -660,7 +660,7 @@ report_stats (HollerCall *self)
   holler_reporter_emit (self->reporter, self->label, "stats", fields,
                         _("Sent %" G_GUINT64_FORMAT " packets (%" G_GUINT64_FORMAT " bytes), received %"
                           G_GUINT64_FORMAT " (%" G_GUINT64_FORMAT " bytes), lost %" G_GINT64_FORMAT
-                          ", jitter %.1f ms, received tone %.0f Hz at %.1f dBFS"),
+                          ", jitter %.2f ms, received tone %.0f Hz at %.1f dBFS"),
                         stats.packets_sent, stats.bytes_sent, stats.packets_received, stats.bytes_received,
                         stats.packets_lost, stats.jitter_ms, stats.tone_hz, stats.level_db);
 }
