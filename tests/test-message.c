@@ -89,7 +89,9 @@ test_junk (void)
       g_autoptr(GError) error = NULL;
       g_autoptr(HollerMessage) msg = holler_message_parse (junk[i], -1, &error);
 
-      g_test_message ("%s → %s", junk[i], error ? error->message : "(accepted)");
+      g_autofree char *shown = g_strescape (junk[i], NULL);
+
+      g_test_message ("%s -> %s", shown, error ? error->message : "(accepted)");
       g_assert_null (msg);
       g_assert_error (error, HOLLER_ERROR, HOLLER_ERROR_INVALID_MESSAGE);
     }
