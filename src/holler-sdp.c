@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* SDP offers and answers for one Opus audio line, parsed and built with
- * GstSDPMessage. Pure functions: no call state here. */
+ * GstSDPMessage. Pure functions: no call state here. Everything parsed
+ * comes from the peer, so every check fails with an error, never asserts. */
 #define G_LOG_DOMAIN "holler-sdp"
 
 #include "config.h"
@@ -9,6 +10,15 @@
 #include <gst/sdp/sdp.h>
 #include "holler-sdp.h"
 #include "holler-error.h"
+
+/* A browser offer with audio, video and a data channel is about 6 KiB and
+ * its longest line (a candidate) under 300 bytes; these bounds leave a wide
+ * margin and keep a hostile peer from handing GstSDPMessage megabytes. */
+#define MAX_SDP_LENGTH  (128 * 1024)
+#define MAX_LINE_LENGTH 4096
+
+/* "AB:CD:…": 32 hex pairs and 31 colons */
+#define SHA256_FINGERPRINT_LENGTH (32 * 3 - 1)
 
 static void
 other_media_free (gpointer data)
@@ -56,11 +66,14 @@ holler_dtls_setup_to_string (HollerDtlsSetup setup)
 {
   switch (setup)
     {
+    case HOLLER_DTLS_SETUP_ACTPASS: return "actpass";
     case HOLLER_DTLS_SETUP_ACTIVE: return "active";
     case HOLLER_DTLS_SETUP_PASSIVE: return "passive";
     default: return "actpass";
     }
 }
+
+/* --- parsing --- */
 
 static gboolean G_GNUC_PRINTF (2, 3)
 invalid (GError **error, const char *format, ...)
@@ -75,6 +88,64 @@ invalid (GError **error, const char *format, ...)
   return FALSE;
 }
 
+/* Visible ASCII without spaces: what we echo back (mid, media, proto, fmt)
+ * must not smuggle bytes into our own SDP or the JSON around it. */
+static gboolean
+is_token (const char *s)
+{
+  if (s == NULL || *s == '\0')
+    return FALSE;
+  for (; *s != '\0'; s++)
+    if ((guchar) *s < 0x21 || (guchar) *s > 0x7e)
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
+is_printable (const char *s)
+{
+  for (; *s != '\0'; s++)
+    if ((guchar) *s < 0x20 || (guchar) *s > 0x7e)
+      return FALSE;
+  return TRUE;
+}
+
+/* A peer's value, cut short for an error message; check_text() has made
+ * sure it is UTF-8, so cut at a character boundary. */
+static char *
+quote (const char *value)
+{
+  return g_utf8_substring (value, 0, MIN (g_utf8_strlen (value, -1), 20));
+}
+
+/* Cheap checks before GstSDPMessage, which accepts almost anything. */
+static gboolean
+check_text (const char *text, GError **error)
+{
+  gsize length;
+  gsize line_start = 0;
+
+  if (text == NULL || !(g_str_has_prefix (text, "v=0\r\n") || g_str_has_prefix (text, "v=0\n")))
+    return invalid (error, _("Not SDP (it must start with v=0)"));
+  length = strlen (text);
+  if (length > MAX_SDP_LENGTH)
+    return invalid (error, _("SDP too long (%" G_GSIZE_FORMAT " bytes)"), length);
+  if (!g_utf8_validate (text, length, NULL))
+    return invalid (error, _("SDP is not valid UTF-8"));
+  for (gsize i = 0; i < length; i++)
+    {
+      guchar c = text[i];
+
+      if (c == '\n')
+        line_start = i + 1;
+      else if (i - line_start >= MAX_LINE_LENGTH)
+        return invalid (error, _("SDP has a line longer than %d bytes"), MAX_LINE_LENGTH);
+      else if (c < 0x20 && c != '\r' && c != '\t')
+        return invalid (error, _("SDP contains control characters"));
+    }
+  return TRUE;
+}
+
 /* Media-level value, falling back to the session level (RFC 8839/8122). */
 static const char *
 attribute (const GstSDPMessage *msg, const GstSDPMedia *media, const char *key)
@@ -84,26 +155,43 @@ attribute (const GstSDPMessage *msg, const GstSDPMedia *media, const char *key)
   return v != NULL ? v : gst_sdp_message_get_attribute_val (msg, key);
 }
 
-/* The Opus payload type of an audio line, or -1. */
+static gboolean
+has_format (const GstSDPMedia *media, long pt)
+{
+  for (guint i = 0; i < gst_sdp_media_formats_len (media); i++)
+    {
+      const char *fmt = gst_sdp_media_get_format (media, i);
+      char *end = NULL;
+
+      if (fmt != NULL && g_ascii_isdigit (*fmt) && strtol (fmt, &end, 10) == pt && *end == '\0')
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* The Opus payload type of a media line ("a=rtpmap:111 opus/48000/2", any
+ * case, listed in the m= line's formats), or -1. */
 static int
 find_opus (const GstSDPMedia *media)
 {
-  for (guint i = 0; ; i++)
+  const char *rtpmap;
+
+  for (guint i = 0; (rtpmap = gst_sdp_media_get_attribute_val_n (media, "rtpmap", i)) != NULL; i++)
     {
-      const char *rtpmap = gst_sdp_media_get_attribute_val_n (media, "rtpmap", i);
+      g_autofree char *codec = NULL;
       char *end = NULL;
       long pt;
 
-      if (rtpmap == NULL)
-        return -1;
+      if (!g_ascii_isdigit (*rtpmap))
+        continue;
       pt = strtol (rtpmap, &end, 10);
-      if (end != rtpmap && pt >= 0 && pt <= 127 && g_ascii_isspace (*end))
-        {
-          g_autofree char *codec = g_ascii_strdown (end, -1);
-          if (g_str_equal (g_strstrip (codec), "opus/48000/2"))
-            return (int) pt;
-        }
+      if (pt > 127 || *end != ' ' || !has_format (media, pt))
+        continue;
+      codec = g_ascii_strdown (end, -1);
+      if (g_str_equal (g_strstrip (codec), "opus/48000/2"))
+        return (int) pt;
     }
+  return -1;
 }
 
 static gboolean
@@ -112,92 +200,39 @@ usable_proto (const char *proto)
   return g_strcmp0 (proto, "UDP/TLS/RTP/SAVPF") == 0 || g_strcmp0 (proto, "UDP/TLS/RTP/SAVP") == 0;
 }
 
-/* "sha-256 AB:CD:…": 32 hex pairs, normalised to upper case. */
-static gboolean
-parse_fingerprint (const char *value, HollerSdpDescription *d, GError **error)
+/* Opus PT of an audio line we can answer, or -1. */
+static int
+usable_audio (const GstSDPMedia *media)
 {
-  g_auto(GStrv) parts = NULL;
-  g_autofree char *alg = NULL;
-  g_autofree char *copy = NULL;
-  const char *hex;
-
-  if (value == NULL)
-    return invalid (error, _("SDP has no a=fingerprint"));
-  copy = g_strstrip (g_strdup (value));
-  parts = g_strsplit (copy, " ", 2);
-  if (g_strv_length (parts) != 2)
-    return invalid (error, _("Malformed a=fingerprint"));
-  alg = g_ascii_strdown (parts[0], -1);
-  if (!g_str_equal (alg, "sha-256"))
-    return invalid (error, _("Unsupported fingerprint hash “%.20s” (sha-256 is required)"), parts[0]);
-  hex = g_strstrip (parts[1]);
-  if (strlen (hex) != 32 * 3 - 1)
-    return invalid (error, _("Malformed sha-256 fingerprint"));
-  for (gsize i = 0; i < 32 * 3 - 1; i++)
-    if ((i % 3 == 2) ? hex[i] != ':' : !g_ascii_isxdigit (hex[i]))
-      return invalid (error, _("Malformed sha-256 fingerprint"));
-  d->fingerprint_alg = g_steal_pointer (&alg);
-  d->fingerprint = g_ascii_strup (hex, -1);
-  return TRUE;
+  if (g_strcmp0 (gst_sdp_media_get_media (media), "audio") != 0
+      || gst_sdp_media_get_port (media) == 0
+      || !usable_proto (gst_sdp_media_get_proto (media)))
+    return -1;
+  return find_opus (media);
 }
 
+/* Every m-line ends up in our answer, so each must be echoable. */
 static gboolean
-parse_setup (const char *value, HollerSdpType type, HollerSdpDescription *d, GError **error)
+check_media (const GstSDPMedia *media, guint index, GError **error)
 {
-  if (value == NULL || g_str_equal (value, "actpass"))
-    {
-      /* Browsers always send a=setup; an offer without one is taken as
-       * actpass (we pick), an answer must say. */
-      if (type == HOLLER_SDP_ANSWER)
-        return invalid (error, value ? _("An answer may not say a=setup:actpass") : _("The answer has no a=setup"));
-      d->setup = HOLLER_DTLS_SETUP_ACTPASS;
-    }
-  else if (g_str_equal (value, "active"))
-    d->setup = HOLLER_DTLS_SETUP_ACTIVE;
-  else if (g_str_equal (value, "passive"))
-    d->setup = HOLLER_DTLS_SETUP_PASSIVE;
-  else
-    return invalid (error, _("Unknown a=setup:%.20s"), value);
+  const char *mid = gst_sdp_media_get_attribute_val (media, "mid");
+
+  if (!is_token (gst_sdp_media_get_media (media)) || !is_token (gst_sdp_media_get_proto (media))
+      || gst_sdp_media_formats_len (media) == 0 || !is_token (gst_sdp_media_get_format (media, 0)))
+    return invalid (error, _("Malformed m-line %u"), index);
+  if (mid != NULL && !is_token (mid))
+    return invalid (error, _("Malformed a=mid in m-line %u"), index);
   return TRUE;
-}
-
-static void
-parse_extras (const GstSDPMessage *msg, const GstSDPMedia *media, HollerSdpDescription *d)
-{
-  const char *options = attribute (msg, media, "ice-options");
-  const char *ssrc = gst_sdp_media_get_attribute_val (media, "ssrc");
-
-  d->ice_trickle = options != NULL && strstr (options, "trickle") != NULL;
-  d->rtcp_mux = gst_sdp_media_get_attribute_val (media, "rtcp-mux") != NULL;
-  d->mid = g_strdup (gst_sdp_media_get_attribute_val (media, "mid"));
-  if (ssrc != NULL)
-    {
-      const char *cname = strstr (ssrc, "cname:");
-
-      d->ssrc = (guint32) g_ascii_strtoull (ssrc, NULL, 10);
-      if (cname != NULL)
-        d->cname = g_strdup (cname + 6);
-    }
-  for (guint i = 0; ; i++)
-    {
-      const char *c = gst_sdp_media_get_attribute_val_n (media, "candidate", i);
-      if (c == NULL)
-        break;
-      g_ptr_array_add (d->candidates, g_strconcat ("candidate:", c, NULL));
-    }
-  d->end_of_candidates = gst_sdp_media_get_attribute_val (media, "end-of-candidates") != NULL
-                         || gst_sdp_message_get_attribute_val (msg, "end-of-candidates") != NULL;
 }
 
 static void
 add_other_media (HollerSdpDescription *d, const GstSDPMedia *media, guint index)
 {
   HollerSdpOtherMedia *m = g_new0 (HollerSdpOtherMedia, 1);
-  const char *fmt = gst_sdp_media_formats_len (media) > 0 ? gst_sdp_media_get_format (media, 0) : NULL;
 
   m->media = g_strdup (gst_sdp_media_get_media (media));
   m->proto = g_strdup (gst_sdp_media_get_proto (media));
-  m->fmt = g_strdup (fmt ? fmt : "0");
+  m->fmt = g_strdup (gst_sdp_media_get_format (media, 0));
   m->mid = g_strdup (gst_sdp_media_get_attribute_val (media, "mid"));
   g_ptr_array_add (d->other_media, m);
   g_array_append_val (d->other_media_index, index);
@@ -205,18 +240,24 @@ add_other_media (HollerSdpDescription *d, const GstSDPMedia *media, guint index)
 
 /* The first audio line we can use; every other line is kept aside. */
 static const GstSDPMedia *
-pick_audio (const GstSDPMessage *msg, HollerSdpDescription *d)
+pick_audio (const GstSDPMessage *msg, HollerSdpDescription *d, GError **error)
 {
   const GstSDPMedia *chosen = NULL;
+  guint n = gst_sdp_message_medias_len (msg);
 
-  for (guint i = 0; i < gst_sdp_message_medias_len (msg); i++)
+  if (n == 0)
+    {
+      invalid (error, _("SDP has no media lines"));
+      return NULL;
+    }
+  for (guint i = 0; i < n; i++)
     {
       const GstSDPMedia *media = gst_sdp_message_get_media (msg, i);
       int pt;
 
-      if (chosen == NULL && g_strcmp0 (gst_sdp_media_get_media (media), "audio") == 0
-          && gst_sdp_media_get_port (media) != 0 && usable_proto (gst_sdp_media_get_proto (media))
-          && (pt = find_opus (media)) >= 0)
+      if (!check_media (media, i, error))
+        return NULL;
+      if (chosen == NULL && (pt = usable_audio (media)) >= 0)
         {
           chosen = media;
           d->mline_index = i;
@@ -225,58 +266,205 @@ pick_audio (const GstSDPMessage *msg, HollerSdpDescription *d)
       else
         add_other_media (d, media, i);
     }
+  if (chosen == NULL)
+    invalid (error, _("SDP has no usable audio line (Opus/48000/2 over UDP/TLS/RTP/SAVPF)"));
   return chosen;
+}
+
+/* RFC 8839 allows only ALPHA DIGIT + / in ufrag and pwd; we are a little
+ * more lenient but refuse what would break STUN's "ufrag:ufrag" username. */
+static gboolean
+is_ice_credential (const char *s)
+{
+  return is_token (s) && strchr (s, ':') == NULL && strlen (s) <= 256;
+}
+
+static gboolean
+parse_ice (const GstSDPMessage *msg, const GstSDPMedia *media, HollerSdpDescription *d, GError **error)
+{
+  const char *ufrag = attribute (msg, media, "ice-ufrag");
+  const char *pwd = attribute (msg, media, "ice-pwd");
+  const char *options = attribute (msg, media, "ice-options");
+
+  if (ufrag == NULL || pwd == NULL)
+    return invalid (error, _("SDP lacks ICE credentials (a=ice-ufrag and a=ice-pwd)"));
+  if (!is_ice_credential (ufrag) || !is_ice_credential (pwd))
+    return invalid (error, _("Malformed a=ice-ufrag or a=ice-pwd"));
+  d->ice_ufrag = g_strdup (ufrag);
+  d->ice_pwd = g_strdup (pwd);
+  if (options != NULL)
+    {
+      g_auto(GStrv) tokens = g_strsplit (options, " ", -1);
+      d->ice_trickle = g_strv_contains ((const char * const *) tokens, "trickle");
+    }
+  return TRUE;
+}
+
+/* "sha-256 AB:CD:…" with exactly 32 hex pairs; hex normalised to upper case. */
+static gboolean
+parse_sha256 (const char *hex, HollerSdpDescription *d, GError **error)
+{
+  if (strlen (hex) != SHA256_FINGERPRINT_LENGTH)
+    return invalid (error, _("Malformed sha-256 fingerprint"));
+  for (gsize i = 0; i < SHA256_FINGERPRINT_LENGTH; i++)
+    if ((i % 3 == 2) ? hex[i] != ':' : !g_ascii_isxdigit (hex[i]))
+      return invalid (error, _("Malformed sha-256 fingerprint"));
+  d->fingerprint_alg = g_strdup ("sha-256");
+  d->fingerprint = g_ascii_strup (hex, -1);
+  return TRUE;
+}
+
+/* Media-level fingerprints override session-level ones (RFC 8122); among
+ * several, a peer may list other hashes beside sha-256, so look for it. */
+static gboolean
+parse_fingerprint (const GstSDPMessage *msg, const GstSDPMedia *media, HollerSdpDescription *d, GError **error)
+{
+  gboolean media_level = gst_sdp_media_get_attribute_val (media, "fingerprint") != NULL;
+  g_autofree char *first_alg = NULL;
+  g_autofree char *quoted = NULL;
+  const char *value;
+
+  for (guint i = 0; ; i++)
+    {
+      g_autofree char *alg = NULL;
+      const char *hex;
+
+      value = media_level ? gst_sdp_media_get_attribute_val_n (media, "fingerprint", i)
+                          : gst_sdp_message_get_attribute_val_n (msg, "fingerprint", i);
+      if (value == NULL)
+        break;
+      /* "<hash-func> SP <fingerprint>" (RFC 8122 section 5) */
+      hex = strchr (value, ' ');
+      if (hex == NULL || hex == value || !is_token (hex + 1))
+        return invalid (error, _("Malformed a=fingerprint"));
+      alg = g_strndup (value, hex - value);
+      if (g_ascii_strcasecmp (alg, "sha-256") == 0)
+        return parse_sha256 (hex + 1, d, error);
+      if (first_alg == NULL)
+        first_alg = g_steal_pointer (&alg);
+    }
+  if (first_alg == NULL)
+    return invalid (error, _("SDP has no a=fingerprint"));
+  quoted = quote (first_alg);
+  return invalid (error, _("Unsupported fingerprint hash “%s” (sha-256 is required)"), quoted);
+}
+
+static gboolean
+parse_setup (const char *value, HollerSdpType type, HollerSdpDescription *d, GError **error)
+{
+  g_autofree char *quoted = NULL;
+
+  /* RFC 4145 would default a missing a=setup to active, but browsers always
+   * send it and RFC 8842 makes it mandatory; an offer without one is taken
+   * as actpass (we pick our role), an answer must say which it took. */
+  if (value == NULL && type == HOLLER_SDP_OFFER)
+    d->setup = HOLLER_DTLS_SETUP_ACTPASS;
+  else if (value == NULL)
+    return invalid (error, _("The answer has no a=setup"));
+  else if (g_str_equal (value, "actpass") && type == HOLLER_SDP_OFFER)
+    d->setup = HOLLER_DTLS_SETUP_ACTPASS;
+  else if (g_str_equal (value, "actpass"))
+    return invalid (error, _("An answer may not say a=setup:actpass"));
+  else if (g_str_equal (value, "active"))
+    d->setup = HOLLER_DTLS_SETUP_ACTIVE;
+  else if (g_str_equal (value, "passive"))
+    d->setup = HOLLER_DTLS_SETUP_PASSIVE;
+  else
+    {
+      quoted = quote (value);
+      return invalid (error, _("Unknown a=setup:%s"), quoted);
+    }
+  return TRUE;
+}
+
+/* "a=ssrc:<id> <attribute>": the first id, and its cname if given. */
+static void
+parse_ssrc (const GstSDPMedia *media, HollerSdpDescription *d)
+{
+  const char *value;
+  guint64 first = 0;
+
+  for (guint i = 0; (value = gst_sdp_media_get_attribute_val_n (media, "ssrc", i)) != NULL; i++)
+    {
+      char *end = NULL;
+      guint64 id;
+
+      if (!g_ascii_isdigit (*value))
+        continue;
+      id = g_ascii_strtoull (value, &end, 10);
+      if (id == 0 || id > G_MAXUINT32 || (*end != ' ' && *end != '\0'))
+        continue;
+      if (first == 0)
+        first = id;
+      if (id == first && g_str_has_prefix (end, " cname:") && end[7] != '\0' && is_token (end + 7))
+        {
+          d->cname = g_strdup (end + 7);
+          break;
+        }
+    }
+  d->ssrc = (guint32) first;
+}
+
+static void
+parse_candidates (const GstSDPMessage *msg, const GstSDPMedia *media, HollerSdpDescription *d)
+{
+  const char *value;
+
+  for (guint i = 0; (value = gst_sdp_media_get_attribute_val_n (media, "candidate", i)) != NULL; i++)
+    {
+      /* One unusable candidate should not end the call; ICE checks the rest. */
+      if (*value == '\0' || !is_printable (value))
+        {
+          g_debug ("Ignoring a malformed candidate in m-line %u", d->mline_index);
+          continue;
+        }
+      g_ptr_array_add (d->candidates, g_strconcat ("candidate:", value, NULL));
+    }
+  d->end_of_candidates = gst_sdp_media_get_attribute_val (media, "end-of-candidates") != NULL
+                         || gst_sdp_message_get_attribute_val (msg, "end-of-candidates") != NULL;
+}
+
+static void
+parse_origin (const GstSDPMessage *msg, HollerSdpDescription *d)
+{
+  const GstSDPOrigin *origin = gst_sdp_message_get_origin (msg);
+
+  d->session_id = origin->sess_id ? g_ascii_strtoull (origin->sess_id, NULL, 10) : 0;
+  d->session_version = origin->sess_version ? g_ascii_strtoull (origin->sess_version, NULL, 10) : 0;
 }
 
 HollerSdpDescription *
 holler_sdp_parse (const char *text, HollerSdpType type, GError **error)
 {
-  g_autoptr(HollerSdpDescription) d = holler_sdp_description_new ();
-  GstSDPMessage *msg = NULL;
+  g_autoptr(HollerSdpDescription) d = NULL;
+  g_autoptr(GstSDPMessage) msg = NULL;
   const GstSDPMedia *media;
-  const char *origin_id;
-  gboolean ok = FALSE;
 
-  if (text == NULL || !g_str_has_prefix (text, "v=0"))
-    return invalid (error, _("Not SDP (it must start with v=0)")), NULL;
+  if (!check_text (text, error))
+    return NULL;
   gst_sdp_message_new (&msg);
-  if (gst_sdp_message_parse_buffer ((const guint8 *) text, strlen (text), msg) != GST_SDP_OK)
+  if (gst_sdp_message_parse_buffer ((const guint8 *) text, strlen (text), msg) != GST_SDP_OK
+      || g_strcmp0 (gst_sdp_message_get_version (msg), "0") != 0)
     {
       invalid (error, _("Unparseable SDP"));
-      goto out;
+      return NULL;
     }
-  if (gst_sdp_message_medias_len (msg) == 0)
-    {
-      invalid (error, _("SDP has no media lines"));
-      goto out;
-    }
-  media = pick_audio (msg, d);
-  if (media == NULL)
-    {
-      invalid (error, _("SDP has no usable audio line (Opus/48000/2 over UDP/TLS/RTP/SAVPF)"));
-      goto out;
-    }
-  d->ice_ufrag = g_strdup (attribute (msg, media, "ice-ufrag"));
-  d->ice_pwd = g_strdup (attribute (msg, media, "ice-pwd"));
-  if (d->ice_ufrag == NULL || d->ice_pwd == NULL || !*d->ice_ufrag || !*d->ice_pwd)
-    {
-      invalid (error, _("SDP lacks ICE credentials (a=ice-ufrag and a=ice-pwd)"));
-      goto out;
-    }
-  if (!parse_fingerprint (attribute (msg, media, "fingerprint"), d, error)
+  d = holler_sdp_description_new ();
+  media = pick_audio (msg, d, error);
+  if (media == NULL
+      || !parse_ice (msg, media, d, error)
+      || !parse_fingerprint (msg, media, d, error)
       || !parse_setup (attribute (msg, media, "setup"), type, d, error))
-    goto out;
-  parse_extras (msg, media, d);
-  origin_id = gst_sdp_message_get_origin (msg)->sess_id;
-  d->session_id = origin_id ? g_ascii_strtoull (origin_id, NULL, 10) : 0;
-  d->session_version = gst_sdp_message_get_origin (msg)->sess_version
-                       ? g_ascii_strtoull (gst_sdp_message_get_origin (msg)->sess_version, NULL, 10) : 0;
-  ok = TRUE;
-
-out:
-  gst_sdp_message_free (msg);
-  return ok ? g_steal_pointer (&d) : NULL;
+    return NULL;
+  d->mid = g_strdup (gst_sdp_media_get_attribute_val (media, "mid"));
+  d->rtcp_mux = gst_sdp_media_get_attribute_val (media, "rtcp-mux") != NULL;
+  parse_ssrc (media, d);
+  parse_candidates (msg, media, d);
+  parse_origin (msg, d);
+  return g_steal_pointer (&d);
 }
+
+/* --- building --- */
 
 static void
 add_audio_media (GstSDPMessage *msg, const HollerSdpDescription *local)
@@ -300,7 +488,8 @@ add_audio_media (GstSDPMessage *msg, const HollerSdpDescription *local)
   gst_sdp_media_add_attribute (media, "ice-options", "trickle");
   gst_sdp_media_add_attribute (media, "fingerprint", fingerprint);
   gst_sdp_media_add_attribute (media, "setup", holler_dtls_setup_to_string (local->setup));
-  gst_sdp_media_add_attribute (media, "mid", local->mid ? local->mid : "0");
+  if (local->mid != NULL)
+    gst_sdp_media_add_attribute (media, "mid", local->mid);
   gst_sdp_media_add_attribute (media, "sendrecv", NULL);
   gst_sdp_media_add_attribute (media, "rtcp-mux", NULL);
   gst_sdp_media_add_attribute (media, "rtpmap", rtpmap);
@@ -318,10 +507,12 @@ add_audio_media (GstSDPMessage *msg, const HollerSdpDescription *local)
     }
   if (local->end_of_candidates)
     gst_sdp_media_add_attribute (media, "end-of-candidates", NULL);
+  /* add_media moves the contents out; this frees the emptied shell */
   gst_sdp_message_add_media (msg, media);
   gst_sdp_media_free (media);
 }
 
+/* RFC 3264 §6: a rejected stream keeps its place with port 0. */
 static void
 add_rejected_media (GstSDPMessage *msg, const HollerSdpOtherMedia *other)
 {
@@ -335,7 +526,10 @@ add_rejected_media (GstSDPMessage *msg, const HollerSdpOtherMedia *other)
   gst_sdp_media_add_connection (media, "IN", "IP4", "0.0.0.0", 0, 0);
   if (other->mid != NULL)
     gst_sdp_media_add_attribute (media, "mid", other->mid);
-  gst_sdp_media_add_attribute (media, "inactive", NULL);
+  /* direction attributes mean nothing to a data channel line */
+  if (strstr (other->proto, "RTP") != NULL)
+    gst_sdp_media_add_attribute (media, "inactive", NULL);
+  /* add_media moves the contents out; this frees the emptied shell */
   gst_sdp_message_add_media (msg, media);
   gst_sdp_media_free (media);
 }
@@ -346,45 +540,56 @@ new_session (const HollerSdpDescription *local)
   GstSDPMessage *msg;
   g_autofree char *sess_id = g_strdup_printf ("%" G_GUINT64_FORMAT, local->session_id);
   g_autofree char *sess_version = g_strdup_printf ("%" G_GUINT64_FORMAT, local->session_version);
-  g_autofree char *bundle = g_strdup_printf ("BUNDLE %s", local->mid ? local->mid : "0");
 
   gst_sdp_message_new (&msg);
   gst_sdp_message_set_version (msg, "0");
   gst_sdp_message_set_origin (msg, "-", sess_id, sess_version, "IN", "IP4", "127.0.0.1");
   gst_sdp_message_set_session_name (msg, "-");
   gst_sdp_message_add_time (msg, "0", "0", NULL);
-  gst_sdp_message_add_attribute (msg, "group", bundle);
+  /* Without a mid there is nothing to bundle (a legacy offer we answer). */
+  if (local->mid != NULL)
+    {
+      g_autofree char *bundle = g_strdup_printf ("BUNDLE %s", local->mid);
+      gst_sdp_message_add_attribute (msg, "group", bundle);
+    }
+  /* Chrome writes "a=msid-semantic: WMS"; the space is part of the value. */
   gst_sdp_message_add_attribute (msg, "msid-semantic", " WMS holler");
   return msg;
 }
 
-static char *
-finish (GstSDPMessage *msg)
+static gboolean
+local_is_complete (const HollerSdpDescription *local)
 {
-  char *text = gst_sdp_message_as_text (msg);
-
-  gst_sdp_message_free (msg);
-  return text;
+  return local != NULL && local->ice_ufrag != NULL && local->ice_pwd != NULL && local->fingerprint != NULL;
 }
 
 char *
 holler_sdp_build_offer (const HollerSdpDescription *local)
 {
-  GstSDPMessage *msg = new_session (local);
+  g_autoptr(GstSDPMessage) msg = NULL;
+  HollerSdpDescription offer;
 
-  add_audio_media (msg, local);
-  return finish (msg);
+  g_return_val_if_fail (local_is_complete (local), NULL);
+  /* Our offers always carry a mid, so the BUNDLE group has one to name. */
+  offer = *local;
+  offer.mid = local->mid != NULL ? local->mid : "0";
+  msg = new_session (&offer);
+  add_audio_media (msg, &offer);
+  return gst_sdp_message_as_text (msg);
 }
 
 char *
 holler_sdp_build_answer (const HollerSdpDescription *local, const HollerSdpDescription *remote_offer)
 {
+  g_autoptr(GstSDPMessage) msg = NULL;
   HollerSdpDescription answer;
-  GstSDPMessage *msg;
-  guint n_media = remote_offer->other_media->len + 1;
+  guint n_media;
   guint other = 0;
 
+  g_return_val_if_fail (local_is_complete (local) && remote_offer != NULL, NULL);
   g_return_val_if_fail (local->setup != HOLLER_DTLS_SETUP_ACTPASS, NULL);
+  n_media = remote_offer->other_media->len + 1;
+  g_return_val_if_fail (remote_offer->mline_index < n_media, NULL);
   /* The audio line answers with the offer's mid and payload type. */
   answer = *local;
   answer.mid = remote_offer->mid;
@@ -397,5 +602,5 @@ holler_sdp_build_answer (const HollerSdpDescription *local, const HollerSdpDescr
       else
         add_rejected_media (msg, g_ptr_array_index (remote_offer->other_media, other++));
     }
-  return finish (msg);
+  return gst_sdp_message_as_text (msg);
 }
