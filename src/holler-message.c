@@ -1,13 +1,242 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Signaling messages as JSON (json-glib). */
-#include "config.h"
+/* Signaling messages as JSON (json-glib), shaped like the browser's
+ * RTCSessionDescriptionInit and RTCIceCandidateInit. Everything parsed here
+ * comes from the peer, so every check fails with an error, never asserts. */
+#define G_LOG_DOMAIN "holler-message"
+
 #include <string.h>
 #include <glib/gi18n.h>
 #include <json-glib/json-glib.h>
 #include "holler-message.h"
 #include "holler-error.h"
 
-static const char *type_names[] = { "offer", "answer", "candidate", "end-of-candidates", "bye" };
+/* Real messages nest one level deep. json-glib recurses once per level and
+ * overflows the stack at some tens of thousands of levels, which fit easily
+ * in one 256 KiB stdio line. */
+#define MAX_DEPTH 32
+/* How much of a peer's unknown type name goes into an error message */
+#define MAX_QUOTED_CHARS 40
+
+static const char * const type_names[] = {
+  [HOLLER_MESSAGE_OFFER] = "offer",
+  [HOLLER_MESSAGE_ANSWER] = "answer",
+  [HOLLER_MESSAGE_CANDIDATE] = "candidate",
+  [HOLLER_MESSAGE_END_OF_CANDIDATES] = "end-of-candidates",
+  [HOLLER_MESSAGE_BYE] = "bye",
+};
+G_STATIC_ASSERT (G_N_ELEMENTS (type_names) == HOLLER_MESSAGE_BYE + 1);
+
+static gboolean G_GNUC_PRINTF (2, 3)
+invalid (GError **error, const char *format, ...)
+{
+  va_list args;
+  g_autofree char *text = NULL;
+
+  va_start (args, format);
+  text = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_set_error_literal (error, HOLLER_ERROR, HOLLER_ERROR_INVALID_MESSAGE, text);
+  return FALSE;
+}
+
+/* Peer text ends up in logs and on terminals: cut it short and show control
+ * characters (escape sequences, say) as escapes. @text is valid UTF-8. */
+static char *
+quote_peer_text (const char *text)
+{
+  GString *out = g_string_new (NULL);
+  guint n = 0;
+
+  for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (++n > MAX_QUOTED_CHARS)
+        {
+          g_string_append (out, "…");
+          break;
+        }
+      if (g_unichar_iscntrl (c))
+        g_string_append_printf (out, "\\u%04x", c);
+      else
+        g_string_append_unichar (out, c);
+    }
+  return g_string_free (out, FALSE);
+}
+
+/* Strict JSON only, checked before json-glib sees the text. json-glib also
+ * takes comments, single quotes and several values in a row (keeping only
+ * the first), and its recursion overflows the stack on deep nesting. Once
+ * those extensions are refused, tracking double-quoted strings is exact, so
+ * quotes cannot hide brackets from the depth count. */
+static gboolean
+check_strict_json (const char *text, gsize length, GError **error)
+{
+  guint depth = 0;
+  gboolean in_string = FALSE, closed = FALSE;
+
+  for (gsize i = 0; i < length; i++)
+    {
+      guchar c = text[i];
+
+      if (c == '\0')
+        return invalid (error, _("Not JSON: NUL byte at offset %" G_GSIZE_FORMAT), i);
+      if (in_string)
+        {
+          if (c < 0x20)
+            return invalid (error, _("Not JSON: control character in a string at offset %" G_GSIZE_FORMAT), i);
+          if (c == '"')
+            in_string = FALSE;
+          else if (c == '\\')
+            {
+              /* json-glib would silently cut the string short there */
+              if (length - i >= 6 && memcmp (text + i + 1, "u0000", 5) == 0)
+                return invalid (error, _("Not JSON: string with \\u0000 at offset %" G_GSIZE_FORMAT), i);
+              i++;
+            }
+          continue;
+        }
+      if (c == ' ' || c == '\t' || c == '\n' || c == '\r')
+        continue;
+      if (closed)
+        return invalid (error, _("Not JSON: more text after the object, at offset %" G_GSIZE_FORMAT), i);
+      switch (c)
+        {
+        case '{':
+        case '[':
+          if (++depth > MAX_DEPTH)
+            return invalid (error, _("Not JSON: nested more than %d levels deep"), MAX_DEPTH);
+          break;
+        case '}':
+        case ']':
+          /* an unbalanced closer is left for json-glib to report */
+          if (depth > 0 && --depth == 0)
+            closed = TRUE;
+          break;
+        case '"':
+          in_string = TRUE;
+          break;
+        default:
+          /* numbers, true, false, null and separators; json-glib words it */
+          if (!g_ascii_isalnum (c) && strchr ("+-.,:", c) == NULL)
+            return invalid (error, g_ascii_isprint (c)
+                                   ? _("Not JSON: unexpected “%c” at offset %" G_GSIZE_FORMAT)
+                                   : _("Not JSON: unexpected byte 0x%02x at offset %" G_GSIZE_FORMAT),
+                            c, i);
+        }
+    }
+  return TRUE;
+}
+
+/* A string member: absent or null is fine unless @required, anything else
+ * not. json-glib turns a lone surrogate escape into invalid UTF-8, hence
+ * the check. */
+static gboolean
+get_string (JsonObject *obj, const char *name, gboolean required, char **out, GError **error)
+{
+  JsonNode *node = json_object_get_member (obj, name);
+  const char *value;
+
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return required ? invalid (error, _("Message lacks “%s”"), name) : TRUE;
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    return invalid (error, _("“%s” must be a string"), name);
+  value = json_node_get_string (node);
+  if (!g_utf8_validate (value, -1, NULL))
+    return invalid (error, _("“%s” is not valid UTF-8"), name);
+  g_free (*out);
+  *out = g_strdup (value);
+  return TRUE;
+}
+
+static gboolean
+get_mline_index (JsonObject *obj, gint *out, GError **error)
+{
+  JsonNode *node = json_object_get_member (obj, "sdpMLineIndex");
+  gint64 v;
+
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return TRUE;
+  /* json-glib saturates integers beyond 2^63 to negative values */
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64
+      || (v = json_node_get_int (node)) < 0 || v > G_MAXINT)
+    return invalid (error, _("“sdpMLineIndex” must be a non-negative integer"));
+  *out = (gint) v;
+  return TRUE;
+}
+
+static gboolean
+get_type (JsonObject *obj, HollerMessageType *type, GError **error)
+{
+  g_autofree char *name = NULL;
+  g_autofree char *quoted = NULL;
+
+  if (!get_string (obj, "type", TRUE, &name, error))
+    return FALSE;
+  for (gsize i = 0; i < G_N_ELEMENTS (type_names); i++)
+    if (g_str_equal (name, type_names[i]))
+      {
+        *type = (HollerMessageType) i;
+        return TRUE;
+      }
+  quoted = quote_peer_text (name);
+  return invalid (error, _("Unknown message type “%s”"), quoted);
+}
+
+static gboolean
+get_candidate (JsonObject *obj, HollerMessage *msg, GError **error)
+{
+  if (!get_string (obj, "candidate", TRUE, &msg->candidate, error)
+      || !get_string (obj, "sdpMid", FALSE, &msg->sdp_mid, error)
+      || !get_mline_index (obj, &msg->sdp_mline_index, error))
+    return FALSE;
+  /* RTCIceCandidate.candidate has no "a=", but some stacks send the SDP line */
+  if (g_str_has_prefix (msg->candidate, "a="))
+    memmove (msg->candidate, msg->candidate + 2, strlen (msg->candidate + 2) + 1);
+  /* a browser's last icecandidate event carries an empty candidate */
+  if (msg->candidate[0] == '\0')
+    {
+      g_clear_pointer (&msg->candidate, g_free);
+      msg->type = HOLLER_MESSAGE_END_OF_CANDIDATES;
+    }
+  return TRUE;
+}
+
+static gboolean
+get_fields (JsonObject *obj, HollerMessage *msg, GError **error)
+{
+  if (!get_string (obj, "from", FALSE, &msg->from, error)
+      || !get_string (obj, "to", FALSE, &msg->to, error))
+    return FALSE;
+  switch (msg->type)
+    {
+    case HOLLER_MESSAGE_OFFER:
+    case HOLLER_MESSAGE_ANSWER:
+      return get_string (obj, "sdp", TRUE, &msg->sdp, error);
+    case HOLLER_MESSAGE_CANDIDATE:
+      return get_candidate (obj, msg, error);
+    case HOLLER_MESSAGE_END_OF_CANDIDATES:
+      return get_string (obj, "sdpMid", FALSE, &msg->sdp_mid, error)
+             && get_mline_index (obj, &msg->sdp_mline_index, error);
+    case HOLLER_MESSAGE_BYE:
+      return get_string (obj, "reason", FALSE, &msg->reason, error);
+    }
+  g_return_val_if_reached (FALSE);
+}
+
+static void
+add_string (JsonBuilder *builder, const char *name, const char *value)
+{
+  g_autofree char *valid = NULL;
+
+  if (value == NULL)
+    return;
+  /* json-glib would copy invalid UTF-8 through and make invalid JSON */
+  if (!g_utf8_validate (value, -1, NULL))
+    value = valid = g_utf8_make_valid (value, -1);
+  json_builder_set_member_name (builder, name);
+  json_builder_add_string_value (builder, value);
+}
 
 HollerMessage *
 holler_message_new (HollerMessageType type)
@@ -36,118 +265,45 @@ holler_message_free (HollerMessage *msg)
 const char *
 holler_message_type_to_string (HollerMessageType type)
 {
-  return type < G_N_ELEMENTS (type_names) ? type_names[type] : "unknown";
-}
-
-/* An optional string member: absent or null is fine, anything else not. */
-static gboolean
-get_string (JsonObject *obj, const char *name, gboolean required, char **out, GError **error)
-{
-  JsonNode *node = json_object_get_member (obj, name);
-
-  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
-    {
-      if (!required)
-        return TRUE;
-      g_set_error (error, HOLLER_ERROR, HOLLER_ERROR_INVALID_MESSAGE, _("Message lacks “%s”"), name);
-      return FALSE;
-    }
-  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    {
-      g_set_error (error, HOLLER_ERROR, HOLLER_ERROR_INVALID_MESSAGE, _("“%s” must be a string"), name);
-      return FALSE;
-    }
-  *out = g_strdup (json_node_get_string (node));
-  return TRUE;
-}
-
-static gboolean
-get_index (JsonObject *obj, gint *out, GError **error)
-{
-  JsonNode *node = json_object_get_member (obj, "sdpMLineIndex");
-  gint64 v;
-
-  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
-    return TRUE;
-  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64
-      || (v = json_node_get_int (node)) < 0 || v > 1024)
-    {
-      g_set_error_literal (error, HOLLER_ERROR, HOLLER_ERROR_INVALID_MESSAGE,
-                           _("“sdpMLineIndex” must be a small non-negative integer"));
-      return FALSE;
-    }
-  *out = (gint) v;
-  return TRUE;
-}
-
-static gboolean
-parse_type (JsonObject *obj, HollerMessageType *type, GError **error)
-{
-  g_autofree char *name = NULL;
-
-  if (!get_string (obj, "type", TRUE, &name, error))
-    return FALSE;
-  for (gsize i = 0; i < G_N_ELEMENTS (type_names); i++)
-    if (g_str_equal (name, type_names[i]))
-      {
-        *type = i;
-        return TRUE;
-      }
-  g_set_error (error, HOLLER_ERROR, HOLLER_ERROR_INVALID_MESSAGE, _("Unknown message type “%.40s”"), name);
-  return FALSE;
-}
-
-static gboolean
-parse_fields (JsonObject *obj, HollerMessage *msg, GError **error)
-{
-  if (!get_string (obj, "from", FALSE, &msg->from, error) || !get_string (obj, "to", FALSE, &msg->to, error))
-    return FALSE;
-  switch (msg->type)
-    {
-    case HOLLER_MESSAGE_OFFER:
-    case HOLLER_MESSAGE_ANSWER:
-      return get_string (obj, "sdp", TRUE, &msg->sdp, error);
-    case HOLLER_MESSAGE_CANDIDATE:
-      if (!get_string (obj, "candidate", TRUE, &msg->candidate, error)
-          || !get_string (obj, "sdpMid", FALSE, &msg->sdp_mid, error)
-          || !get_index (obj, &msg->sdp_mline_index, error))
-        return FALSE;
-      if (g_str_has_prefix (msg->candidate, "a="))
-        memmove (msg->candidate, msg->candidate + 2, strlen (msg->candidate) - 1);
-      /* A browser's last onicecandidate has an empty candidate. */
-      if (msg->candidate[0] == '\0')
-        msg->type = HOLLER_MESSAGE_END_OF_CANDIDATES;
-      return TRUE;
-    case HOLLER_MESSAGE_END_OF_CANDIDATES:
-      return get_string (obj, "sdpMid", FALSE, &msg->sdp_mid, error)
-             && get_index (obj, &msg->sdp_mline_index, error);
-    case HOLLER_MESSAGE_BYE:
-      return get_string (obj, "reason", FALSE, &msg->reason, error);
-    }
-  return FALSE;
+  return (guint) type < G_N_ELEMENTS (type_names) ? type_names[type] : "unknown";
 }
 
 HollerMessage *
 holler_message_parse (const char *text, gssize length, GError **error)
 {
-  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(JsonParser) parser = NULL;
   g_autoptr(GError) parse_error = NULL;
-  g_autoptr(HollerMessage) msg = holler_message_new (HOLLER_MESSAGE_BYE);
+  g_autoptr(HollerMessage) msg = NULL;
   JsonNode *root;
+  JsonObject *obj;
 
+  g_return_val_if_fail (text != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (length < 0)
+    length = strlen (text);
+  if (!check_strict_json (text, length, error))
+    return NULL;
+  parser = json_parser_new ();
   if (!json_parser_load_from_data (parser, text, length, &parse_error))
     {
-      g_set_error (error, HOLLER_ERROR, HOLLER_ERROR_INVALID_MESSAGE, _("Not JSON: %s"), parse_error->message);
+      invalid (error, _("Not JSON: %s"), parse_error->message);
       return NULL;
     }
   root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+  if (root == NULL)
     {
-      g_set_error_literal (error, HOLLER_ERROR, HOLLER_ERROR_INVALID_MESSAGE, _("Not a JSON object"));
+      invalid (error, _("Empty message"));
       return NULL;
     }
-  if (!parse_type (json_node_get_object (root), &msg->type, error)
-      || !parse_fields (json_node_get_object (root), msg, error))
+  if (!JSON_NODE_HOLDS_OBJECT (root))
+    {
+      invalid (error, _("Not a JSON object"));
+      return NULL;
+    }
+  obj = json_node_get_object (root);
+  msg = holler_message_new (HOLLER_MESSAGE_BYE);
+  if (!get_type (obj, &msg->type, error) || !get_fields (obj, msg, error))
     return NULL;
   return g_steal_pointer (&msg);
 }
@@ -155,29 +311,54 @@ holler_message_parse (const char *text, gssize length, GError **error)
 char *
 holler_message_to_json (const HollerMessage *msg)
 {
-  g_autoptr(JsonBuilder) b = json_builder_new ();
-  g_autoptr(JsonGenerator) gen = json_generator_new ();
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
   g_autoptr(JsonNode) root = NULL;
+  char *text;
 
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "type");
-  json_builder_add_string_value (b, holler_message_type_to_string (msg->type));
-#define ADD_STRING(name, value) \
-  if ((value) != NULL) { json_builder_set_member_name (b, name); json_builder_add_string_value (b, value); }
-  ADD_STRING ("sdp", msg->sdp);
-  ADD_STRING ("candidate", msg->candidate);
-  ADD_STRING ("sdpMid", msg->sdp_mid);
-  if (msg->sdp_mline_index >= 0 && msg->type == HOLLER_MESSAGE_CANDIDATE)
+  g_return_val_if_fail (msg != NULL, NULL);
+
+  json_builder_begin_object (builder);
+  add_string (builder, "type", holler_message_type_to_string (msg->type));
+  switch (msg->type)
     {
-      json_builder_set_member_name (b, "sdpMLineIndex");
-      json_builder_add_int_value (b, msg->sdp_mline_index);
+    case HOLLER_MESSAGE_OFFER:
+    case HOLLER_MESSAGE_ANSWER:
+      add_string (builder, "sdp", msg->sdp);
+      break;
+    case HOLLER_MESSAGE_CANDIDATE:
+      add_string (builder, "candidate", msg->candidate);
+      add_string (builder, "sdpMid", msg->sdp_mid);
+      if (msg->sdp_mline_index >= 0)
+        {
+          json_builder_set_member_name (builder, "sdpMLineIndex");
+          json_builder_add_int_value (builder, msg->sdp_mline_index);
+        }
+      break;
+    case HOLLER_MESSAGE_END_OF_CANDIDATES:
+      add_string (builder, "sdpMid", msg->sdp_mid);
+      break;
+    case HOLLER_MESSAGE_BYE:
+      add_string (builder, "reason", msg->reason);
+      break;
     }
-  ADD_STRING ("reason", msg->reason);
-  ADD_STRING ("from", msg->from);
-  ADD_STRING ("to", msg->to);
-#undef ADD_STRING
-  json_builder_end_object (b);
-  root = json_builder_get_root (b);
-  json_generator_set_root (gen, root);
-  return json_generator_to_data (gen, NULL);
+  add_string (builder, "from", msg->from);
+  add_string (builder, "to", msg->to);
+  json_builder_end_object (builder);
+
+  root = json_builder_get_root (builder);
+  /* not pretty: one line, with \r\n inside strings escaped */
+  json_generator_set_root (generator, root);
+  text = json_generator_to_data (generator, NULL);
+  /* json-glib 1.6 leaves U+001F raw, which strict parsers (ours, browsers')
+   * reject. In UTF-8 that byte is always the character itself. */
+  if (strchr (text, '\x1f') != NULL)
+    {
+      g_autoptr(GString) fixed = g_string_new (text);
+
+      g_string_replace (fixed, "\x1f", "\\u001f", 0);
+      g_free (text);
+      text = g_string_free (g_steal_pointer (&fixed), FALSE);
+    }
+  return text;
 }
