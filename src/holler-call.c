@@ -23,6 +23,7 @@ struct _HollerCall
   GObject parent_instance;
 
   char *label;
+  char *peer;                     /* the peer's id on a routed backend; NULL on stdio */
   gboolean outgoing;
   HollerCallState state;
   HollerCallOptions *options;
@@ -104,12 +105,14 @@ set_state (HollerCall *self, HollerCallState state)
 }
 
 static void
-send_message (HollerCall *self, const HollerMessage *msg)
+send_message (HollerCall *self, HollerMessage *msg)
 {
   g_autoptr(GError) error = NULL;
 
   if (self->signaling_lost)
     return;
+  if (self->peer != NULL && msg->to == NULL)
+    msg->to = g_strdup (self->peer);
   if (!holler_signaling_send (self->signaling, msg, &error))
     g_warning ("%s", error->message);
 }
@@ -589,6 +592,26 @@ handle_bye (HollerCall *self, const HollerMessage *msg)
   end_call (self, safe, !ok, FALSE, message);
 }
 
+/* An error about this call from the rendezvous server, e.g. "peer-offline".
+ * The code becomes the end reason, so scripts can act on it. */
+static void
+handle_error (HollerCall *self, const HollerMessage *msg)
+{
+  g_autofree char *safe = g_strcanon (g_strndup (msg->code, 40), "abcdefghijklmnopqrstuvwxyz-", '-');
+  g_autofree char *message = NULL;
+
+  if (g_str_equal (safe, "peer-offline"))
+    message = g_strdup_printf (_("“%s” is not online"), self->peer ? self->peer : "?");
+  else
+    message = g_strdup_printf (_("The signaling server refused a message: %s (%s)"),
+                               msg->text ? msg->text : safe, safe);
+  /* Once media flows, a hiccup on the relay does not end the call */
+  if (self->state == HOLLER_CALL_STATE_ACTIVE)
+    holler_reporter_emit (self->reporter, self->label, "warning", json_object_new (), "%s", message);
+  else
+    end_call (self, safe, TRUE, FALSE, message);
+}
+
 void
 holler_call_handle_message (HollerCall *self, const HollerMessage *msg)
 {
@@ -615,6 +638,17 @@ holler_call_handle_message (HollerCall *self, const HollerMessage *msg)
     case HOLLER_MESSAGE_BYE:
       handle_bye (self, msg);
       break;
+    case HOLLER_MESSAGE_RINGING:
+      if (self->outgoing && self->state == HOLLER_CALL_STATE_OFFERING)
+        holler_reporter_emit (self->reporter, self->label, "ringing", json_object_new (),
+                              _("Ringing at %s…"), self->peer ? self->peer : _("the peer"));
+      break;
+    case HOLLER_MESSAGE_ERROR:
+      handle_error (self, msg);
+      break;
+    case HOLLER_MESSAGE_REGISTER:
+    case HOLLER_MESSAGE_REGISTERED:
+      break;   /* the backend's business */
     }
 }
 
@@ -758,6 +792,7 @@ holler_call_finalize (GObject *object)
   HollerCall *self = HOLLER_CALL (object);
 
   g_free (self->label);
+  g_free (self->peer);
   g_free (self->mid);
   g_free (self->end_reason);
   g_clear_pointer (&self->remote, holler_sdp_description_free);
@@ -793,10 +828,11 @@ holler_call_init (HollerCall *self)
 
 static HollerCall *
 call_new (HollerSignaling *signaling, const HollerCallOptions *options, HollerReporter *reporter,
-          const char *label, gboolean outgoing)
+          const char *label, const char *peer, gboolean outgoing)
 {
   HollerCall *self = g_object_new (HOLLER_TYPE_CALL, NULL);
 
+  self->peer = g_strdup (peer);
   self->signaling = g_object_ref (signaling);
   self->options = holler_call_options_copy (options);
   self->reporter = holler_reporter_ref (reporter);
@@ -806,10 +842,10 @@ call_new (HollerSignaling *signaling, const HollerCallOptions *options, HollerRe
 }
 
 HollerCall *
-holler_call_new_outgoing (HollerSignaling *signaling, const HollerCallOptions *options,
+holler_call_new_outgoing (HollerSignaling *signaling, const char *peer, const HollerCallOptions *options,
                           HollerReporter *reporter, const char *label)
 {
-  return call_new (signaling, options, reporter, label, TRUE);
+  return call_new (signaling, options, reporter, label, peer, TRUE);
 }
 
 HollerCall *
@@ -817,7 +853,7 @@ holler_call_new_incoming (HollerSignaling *signaling, const HollerMessage *offer
                           const HollerCallOptions *options, HollerReporter *reporter,
                           const char *label, GError **error)
 {
-  g_autoptr(HollerCall) self = call_new (signaling, options, reporter, label, FALSE);
+  g_autoptr(HollerCall) self = call_new (signaling, options, reporter, label, offer->from, FALSE);
 
   self->start_time = g_get_monotonic_time ();
   self->remote = holler_sdp_parse (offer->sdp, HOLLER_SDP_OFFER, error);
@@ -862,6 +898,12 @@ gboolean
 holler_call_get_selected_pair (HollerCall *self, HollerIcePair *pair)
 {
   return self->ice != NULL && holler_ice_get_selected_pair (self->ice, pair);
+}
+
+const char *
+holler_call_get_peer (HollerCall *self)
+{
+  return self->peer;
 }
 
 const char *

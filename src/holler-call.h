@@ -34,7 +34,9 @@ G_DECLARE_FINAL_TYPE (HollerCall, holler_call, HOLLER, CALL, GObject)
  *   "ended"  ()   after media is stopped and files are closed; see
  *                 holler_call_get_end_reason() and holler_call_failed()
  */
-HollerCall *holler_call_new_outgoing (HollerSignaling *signaling, const HollerCallOptions *options,
+/* @peer: the callee's id on a routed backend (put in "to"), or NULL */
+HollerCall *holler_call_new_outgoing (HollerSignaling *signaling, const char *peer,
+                                      const HollerCallOptions *options,
                                       HollerReporter *reporter, const char *label);
 /* Parses the offer; NULL with HOLLER_ERROR_INVALID_SDP when it is unusable. */
 HollerCall *holler_call_new_incoming (HollerSignaling *signaling, const HollerMessage *offer,
@@ -56,5 +58,7 @@ gboolean        holler_call_failed         (HollerCall *self);
 gboolean        holler_call_get_media_stats (HollerCall *self, HollerMediaStats *stats);
 gboolean        holler_call_get_selected_pair (HollerCall *self, HollerIcePair *pair);
 const char     *holler_call_get_label      (HollerCall *self);
+/* The peer's id on a routed backend, NULL otherwise */
+const char     *holler_call_get_peer       (HollerCall *self);
 
 G_END_DECLS

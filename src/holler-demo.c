@@ -77,8 +77,8 @@ holler_demo_run (double duration, HollerReporter *reporter)
   callee_opts->auto_answer = TRUE;
 
   holler_signaling_loopback_new_pair (&sig_a, &sig_b);
-  demo.runners[0] = holler_runner_new (sig_a, caller_opts, reporter, "caller", TRUE);
-  demo.runners[1] = holler_runner_new (sig_b, callee_opts, reporter, "callee", FALSE);
+  demo.runners[0] = holler_runner_new (sig_a, caller_opts, reporter, "caller", TRUE, NULL);
+  demo.runners[1] = holler_runner_new (sig_b, callee_opts, reporter, "callee", FALSE, NULL);
   g_signal_connect (demo.runners[0], "finished", G_CALLBACK (on_finished), &demo);
   g_signal_connect (demo.runners[1], "finished", G_CALLBACK (on_finished), &demo);
 

@@ -23,8 +23,12 @@ static const char * const type_names[] = {
   [HOLLER_MESSAGE_CANDIDATE] = "candidate",
   [HOLLER_MESSAGE_END_OF_CANDIDATES] = "end-of-candidates",
   [HOLLER_MESSAGE_BYE] = "bye",
+  [HOLLER_MESSAGE_RINGING] = "ringing",
+  [HOLLER_MESSAGE_ERROR] = "error",
+  [HOLLER_MESSAGE_REGISTER] = "register",
+  [HOLLER_MESSAGE_REGISTERED] = "registered",
 };
-G_STATIC_ASSERT (G_N_ELEMENTS (type_names) == HOLLER_MESSAGE_BYE + 1);
+G_STATIC_ASSERT (G_N_ELEMENTS (type_names) == HOLLER_MESSAGE_REGISTERED + 1);
 
 static gboolean G_GNUC_PRINTF (2, 3)
 invalid (GError **error, const char *format, ...)
@@ -220,6 +224,16 @@ get_fields (JsonObject *obj, HollerMessage *msg, GError **error)
              && get_mline_index (obj, &msg->sdp_mline_index, error);
     case HOLLER_MESSAGE_BYE:
       return get_string (obj, "reason", FALSE, &msg->reason, error);
+    case HOLLER_MESSAGE_RINGING:
+      return TRUE;
+    case HOLLER_MESSAGE_ERROR:
+      return get_string (obj, "code", TRUE, &msg->code, error)
+             && get_string (obj, "message", FALSE, &msg->text, error);
+    case HOLLER_MESSAGE_REGISTER:
+      return get_string (obj, "id", TRUE, &msg->id, error)
+             && get_string (obj, "token", FALSE, &msg->token, error);
+    case HOLLER_MESSAGE_REGISTERED:
+      return get_string (obj, "id", TRUE, &msg->id, error);
     }
   g_return_val_if_reached (FALSE);
 }
@@ -257,6 +271,10 @@ holler_message_free (HollerMessage *msg)
   g_free (msg->candidate);
   g_free (msg->sdp_mid);
   g_free (msg->reason);
+  g_free (msg->code);
+  g_free (msg->text);
+  g_free (msg->id);
+  g_free (msg->token);
   g_free (msg->from);
   g_free (msg->to);
   g_free (msg);
@@ -340,6 +358,19 @@ holler_message_to_json (const HollerMessage *msg)
       break;
     case HOLLER_MESSAGE_BYE:
       add_string (builder, "reason", msg->reason);
+      break;
+    case HOLLER_MESSAGE_RINGING:
+      break;
+    case HOLLER_MESSAGE_ERROR:
+      add_string (builder, "code", msg->code);
+      add_string (builder, "message", msg->text);
+      break;
+    case HOLLER_MESSAGE_REGISTER:
+      add_string (builder, "id", msg->id);
+      add_string (builder, "token", msg->token);
+      break;
+    case HOLLER_MESSAGE_REGISTERED:
+      add_string (builder, "id", msg->id);
       break;
     }
   add_string (builder, "from", msg->from);

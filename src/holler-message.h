@@ -13,6 +13,10 @@ typedef enum {
   HOLLER_MESSAGE_CANDIDATE,
   HOLLER_MESSAGE_END_OF_CANDIDATES,
   HOLLER_MESSAGE_BYE,
+  HOLLER_MESSAGE_RINGING,         /* the callee got the offer and rings */
+  HOLLER_MESSAGE_ERROR,           /* from a rendezvous server (or a peer): code, text */
+  HOLLER_MESSAGE_REGISTER,        /* rendezvous: id, token */
+  HOLLER_MESSAGE_REGISTERED,      /* rendezvous: id */
 } HollerMessageType;
 
 typedef struct {
@@ -22,6 +26,10 @@ typedef struct {
   char *sdp_mid;          /* candidate, end-of-candidates: may be NULL */
   gint sdp_mline_index;   /* candidate: -1 when absent */
   char *reason;           /* bye: may be NULL */
+  char *code;             /* error: machine-readable, e.g. "peer-offline" */
+  char *text;             /* error: the "message" member, for people; may be NULL */
+  char *id;               /* register, registered */
+  char *token;            /* register: may be NULL */
   /* envelope fields used by routed backends; NULL for stdio */
   char *from;
   char *to;

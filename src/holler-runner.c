@@ -17,6 +17,7 @@ struct _HollerRunner
   HollerCallOptions *options;
   HollerReporter *reporter;
   char *label;
+  char *peer;            /* outgoing: whom we call, on a routed backend */
   gboolean outgoing;
   HollerCall *call;
   gboolean finished;
@@ -73,12 +74,25 @@ accept_offer (HollerRunner *self, const HollerMessage *msg)
       g_autofree char *text = g_strdup_printf (_("Rejecting the offer: %s"), error->message);
 
       bye->reason = g_strdup ("bad-sdp");
+      bye->to = g_strdup (msg->from);
       holler_signaling_send (self->signaling, bye, NULL);
       fail_without_call (self, "bad-sdp", text);
       return;
     }
   g_signal_connect_object (self->call, "ended", G_CALLBACK (on_call_ended), self, 0);
-  holler_reporter_emit (self->reporter, self->label, "incoming", json_object_new (), _("Incoming call"));
+  if (msg->from != NULL)
+    {
+      JsonObject *fields = json_object_new ();
+      g_autoptr(HollerMessage) ringing = holler_message_new (HOLLER_MESSAGE_RINGING);
+
+      json_object_set_string_member (fields, "from", msg->from);
+      holler_reporter_emit (self->reporter, self->label, "incoming", fields,
+                            _("Incoming call from %s"), msg->from);
+      ringing->to = g_strdup (msg->from);
+      holler_signaling_send (self->signaling, ringing, NULL);
+    }
+  else
+    holler_reporter_emit (self->reporter, self->label, "incoming", json_object_new (), _("Incoming call"));
   if (self->options->auto_answer)
     holler_runner_answer (self);
   else
@@ -109,13 +123,36 @@ holler_runner_reject (HollerRunner *self)
     holler_call_hangup (self->call, "rejected");
 }
 
+/* One call at a time: a second caller hears busy, like a phone. */
+static void
+send_busy (HollerRunner *self, const char *to)
+{
+  g_autoptr(HollerMessage) bye = holler_message_new (HOLLER_MESSAGE_BYE);
+  JsonObject *fields = json_object_new ();
+
+  json_object_set_string_member (fields, "from", to);
+  holler_reporter_emit (self->reporter, self->label, "busy", fields,
+                        _("Call from %s refused: busy"), to);
+  bye->reason = g_strdup ("busy");
+  bye->to = g_strdup (to);
+  holler_signaling_send (self->signaling, bye, NULL);
+}
+
 static void
 on_message (HollerSignaling *signaling, const HollerMessage *msg, gpointer user_data)
 {
   HollerRunner *self = user_data;
+  const char *peer = self->call ? holler_call_get_peer (self->call) : self->peer;
 
   if (self->finished)
     return;
+  /* On a routed backend, messages from anyone but our peer are not ours */
+  if (msg->from != NULL && peer != NULL && !g_str_equal (msg->from, peer))
+    {
+      if (msg->type == HOLLER_MESSAGE_OFFER)
+        send_busy (self, msg->from);
+      return;
+    }
   if (self->call != NULL)
     {
       holler_call_handle_message (self->call, msg);
@@ -147,10 +184,22 @@ on_junk (HollerSignaling *signaling, const GError *error, gpointer user_data)
 }
 
 static void
+on_notice (HollerSignaling *signaling, const char *text, gpointer user_data)
+{
+  HollerRunner *self = user_data;
+  JsonObject *fields = json_object_new ();
+
+  json_object_set_string_member (fields, "message", text);
+  holler_reporter_emit (self->reporter, self->label, "signaling", fields, "%s", text);
+}
+
+static void
 on_closed (HollerSignaling *signaling, const GError *error, gpointer user_data)
 {
   HollerRunner *self = user_data;
 
+  if (self->finished)
+    return;
   if (self->call != NULL)
     holler_call_signaling_closed (self->call, error);
   else
@@ -178,6 +227,7 @@ holler_runner_finalize (GObject *object)
   holler_call_options_free (self->options);
   holler_reporter_unref (self->reporter);
   g_free (self->label);
+  g_free (self->peer);
   G_OBJECT_CLASS (holler_runner_parent_class)->finalize (object);
 }
 
@@ -203,7 +253,7 @@ holler_runner_init (HollerRunner *self)
 
 HollerRunner *
 holler_runner_new (HollerSignaling *signaling, const HollerCallOptions *options,
-                   HollerReporter *reporter, const char *label, gboolean outgoing)
+                   HollerReporter *reporter, const char *label, gboolean outgoing, const char *peer)
 {
   HollerRunner *self = g_object_new (HOLLER_TYPE_RUNNER, NULL);
 
@@ -212,7 +262,9 @@ holler_runner_new (HollerSignaling *signaling, const HollerCallOptions *options,
   self->reporter = holler_reporter_ref (reporter);
   self->label = g_strdup (label);
   self->outgoing = outgoing;
+  self->peer = g_strdup (peer);
   g_signal_connect (signaling, "message", G_CALLBACK (on_message), self);
+  g_signal_connect (signaling, "notice", G_CALLBACK (on_notice), self);
   g_signal_connect (signaling, "junk", G_CALLBACK (on_junk), self);
   g_signal_connect (signaling, "closed", G_CALLBACK (on_closed), self);
   return self;
@@ -229,7 +281,15 @@ holler_runner_start (HollerRunner *self, GError **error)
                             _("Waiting for a call"));
       return TRUE;
     }
-  self->call = holler_call_new_outgoing (self->signaling, self->options, self->reporter, self->label);
+  self->call = holler_call_new_outgoing (self->signaling, self->peer, self->options, self->reporter,
+                                         self->label);
+  if (self->peer != NULL)
+    {
+      JsonObject *fields = json_object_new ();
+
+      json_object_set_string_member (fields, "to", self->peer);
+      holler_reporter_emit (self->reporter, self->label, "calling", fields, _("Calling %s"), self->peer);
+    }
   g_signal_connect_object (self->call, "ended", G_CALLBACK (on_call_ended), self, 0);
   return holler_call_start (self->call, error);
 }

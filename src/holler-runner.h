@@ -13,8 +13,10 @@ G_DECLARE_FINAL_TYPE (HollerRunner, holler_runner, HOLLER, RUNNER, GObject)
  * (outgoing) or waits for an offer and answers it (incoming), routes the
  * channel's messages to the call and emits "finished" when the call is over
  * or could not happen; "incoming" when an offer rings and auto-answer is off. */
+/* @peer: outgoing, the callee's id on a routed backend; NULL otherwise */
 HollerRunner *holler_runner_new (HollerSignaling *signaling, const HollerCallOptions *options,
-                                 HollerReporter *reporter, const char *label, gboolean outgoing);
+                                 HollerReporter *reporter, const char *label, gboolean outgoing,
+                                 const char *peer);
 gboolean      holler_runner_start (HollerRunner *self, GError **error);
 /* For a ringing incoming call (after "incoming" when not auto-answering) */
 void          holler_runner_answer (HollerRunner *self);

@@ -14,6 +14,7 @@
 #include "holler-demo.h"
 #include "holler-media.h"
 #include "holler-error.h"
+#include "holler-config.h"
 
 #define EXIT_CALL_FAILED 1
 #define EXIT_USAGE 2
@@ -29,8 +30,15 @@ typedef struct {
   char *signaling;
   double connect_timeout;
   char *keylog;
-  gboolean version;
+  char *id;
+  char *token;
+  char *signaling_ca;
+  char *config;
+  char *peer;              /* call: whom to call on a routed backend */
 } CliOptions;
+
+/* Bounds the wait for the last messages (a bye) to leave on exit */
+#define SHUTDOWN_TIMEOUT_MS 2000
 
 static gboolean
 on_terminate (gpointer user_data)
@@ -85,6 +93,52 @@ on_incoming (HollerRunner *runner, gpointer user_data)
     prompt->watch_id = g_io_add_watch (prompt->tty, G_IO_IN | G_IO_HUP, on_tty_input, prompt);
 }
 
+static void
+on_shutdown_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  holler_signaling_shutdown_finish (HOLLER_SIGNALING (source), result, NULL);
+  g_main_loop_quit (user_data);
+}
+
+static gboolean
+on_shutdown_timeout (gpointer user_data)
+{
+  g_main_loop_quit (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+/* Let a final bye reach the server before the process exits. */
+static void
+shutdown_signaling (HollerSignaling *signaling, GMainLoop *loop)
+{
+  guint timeout_id = g_timeout_add (SHUTDOWN_TIMEOUT_MS, on_shutdown_timeout, loop);
+
+  holler_signaling_shutdown_async (signaling, NULL, on_shutdown_done, loop);
+  g_main_loop_run (loop);
+  g_source_remove (timeout_id);
+}
+
+/* Command-line options win; the config file fills in the rest. */
+static void
+apply_config (CliOptions *cli, HollerConfig *config, gboolean outgoing)
+{
+#define FILL(field, group, key) \
+  if (cli->field == NULL) cli->field = holler_config_get_string (config, group, key)
+  FILL (id, "holler", "id");
+  FILL (token, "holler", "token");
+  FILL (signaling, "holler", "signaling");
+  FILL (signaling_ca, "holler", "signaling-ca");
+  FILL (input, "call", "input");
+  FILL (output, "call", "output");
+#undef FILL
+  if (cli->connect_timeout <= 0)
+    cli->connect_timeout = holler_config_get_double (config, "call", "connect-timeout", 0);
+  if (!cli->allow_loopback)
+    cli->allow_loopback = holler_config_get_boolean (config, "call", "allow-loopback", FALSE);
+  if (!outgoing && !cli->auto_answer)
+    cli->auto_answer = holler_config_get_boolean (config, "listen", "auto-answer", FALSE);
+}
+
 static int
 run_peer (CliOptions *cli, gboolean outgoing, gint64 start_time)
 {
@@ -96,6 +150,25 @@ run_peer (CliOptions *cli, gboolean outgoing, gint64 start_time)
   g_autoptr(GError) error = NULL;
   guint sigint_id, sigterm_id;
   TtyPrompt prompt = { NULL, NULL, 0 };
+  g_autoptr(HollerConfig) config = holler_config_load (cli->config, &error);
+  HollerSignalingParams params = { NULL, NULL, NULL };
+  const char *uri;
+
+  if (config == NULL)
+    {
+      fprintf (stderr, "holler: %s\n", error->message);
+      return EXIT_USAGE;
+    }
+  apply_config (cli, config, outgoing);
+  uri = cli->signaling ? cli->signaling : "stdio:";
+  if (outgoing && holler_signaling_uri_is_routed (uri) && cli->peer == NULL)
+    {
+      fprintf (stderr, _("holler call: whom to call? Give the callee’s id: holler call ID\n"));
+      return EXIT_USAGE;
+    }
+  params.id = cli->id;
+  params.token = cli->token;
+  params.ca_file = cli->signaling_ca;
 
   options->input = g_strdup (cli->input ? cli->input : "default");
   options->output = g_strdup (cli->output ? cli->output : "default");
@@ -109,7 +182,7 @@ run_peer (CliOptions *cli, gboolean outgoing, gint64 start_time)
 
   if (!holler_call_options_validate (options, &error)
       || !holler_media_check_plugins (&error)
-      || (signaling = holler_signaling_new_for_uri (cli->signaling ? cli->signaling : "stdio:", &error)) == NULL)
+      || (signaling = holler_signaling_new_for_uri (uri, &params, &error)) == NULL)
     {
       fprintf (stderr, "holler: %s\n", error->message);
       return EXIT_USAGE;
@@ -125,7 +198,8 @@ run_peer (CliOptions *cli, gboolean outgoing, gint64 start_time)
         }
     }
   loop = g_main_loop_new (NULL, FALSE);
-  runner = holler_runner_new (signaling, options, reporter, outgoing ? "caller" : "callee", outgoing);
+  runner = holler_runner_new (signaling, options, reporter, outgoing ? "caller" : "callee", outgoing,
+                             cli->peer);
   g_signal_connect (runner, "finished", G_CALLBACK (on_runner_finished), loop);
   if (prompt.tty != NULL)
     {
@@ -144,6 +218,7 @@ run_peer (CliOptions *cli, gboolean outgoing, gint64 start_time)
     }
   if (!holler_runner_is_finished (runner))
     g_main_loop_run (loop);
+  shutdown_signaling (signaling, loop);
   g_source_remove (sigint_id);
   g_source_remove (sigterm_id);
   if (prompt.watch_id != 0)
@@ -173,6 +248,14 @@ add_call_entries (GOptionContext *context, CliOptions *cli, gboolean listen)
       N_("Fail the call when the peer says nothing this long before connecting (default 30)"), N_("SECONDS") },
     { "keylog", 0, 0, G_OPTION_ARG_FILENAME, &cli->keylog,
       N_("Append the SRTP keys to FILE (debugging only: lets anyone with the file decrypt the call)"), N_("FILE") },
+    { "id", 0, 0, G_OPTION_ARG_STRING, &cli->id,
+      N_("Our id on the rendezvous server"), N_("ID") },
+    { "token", 0, 0, G_OPTION_ARG_STRING, &cli->token,
+      N_("Access token for our id on the rendezvous server"), N_("TOKEN") },
+    { "signaling-ca", 0, 0, G_OPTION_ARG_FILENAME, &cli->signaling_ca,
+      N_("Trust the CA certificates in FILE (PEM) for wss://"), N_("FILE") },
+    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &cli->config,
+      N_("Read the configuration from FILE (default ~/.config/holler/holler.conf)"), N_("FILE") },
     { NULL }
   };
   GOptionEntry listen_entries[] = {
@@ -193,6 +276,11 @@ cli_options_clear (CliOptions *cli)
   g_strfreev (cli->ice_addresses);
   g_free (cli->signaling);
   g_free (cli->keylog);
+  g_free (cli->id);
+  g_free (cli->token);
+  g_free (cli->signaling_ca);
+  g_free (cli->config);
+  g_free (cli->peer);
 }
 
 static int
@@ -201,8 +289,9 @@ usage (void)
   fprintf (stderr, "%s",
            _("Usage: holler COMMAND [OPTION…]\n\n"
              "Commands:\n"
-             "  call      Place a call (send the offer)\n"
+             "  call      Place a call (send the offer); with a rendezvous server, call ID\n"
              "  listen    Wait for a call (answer it with --auto-answer)\n"
+             "  serve     Run the rendezvous (signaling) server\n"
              "  demo      Run a call between two peers on loopback and check audio both ways\n"
              "\nRun “holler COMMAND --help” for the options of a command.\n"));
   return EXIT_USAGE;
@@ -237,7 +326,7 @@ main (int argc, char **argv)
       return usage ();
     }
 
-  context = g_option_context_new (NULL);
+  context = g_option_context_new (g_str_equal (command, "call") ? _("[ID]") : NULL);
   g_option_context_set_summary (context, g_str_equal (command, "call") ? _("Place a call.")
                                        : g_str_equal (command, "listen") ? _("Wait for a call.")
                                        : _("Run a call between two peers on loopback."));
@@ -263,6 +352,12 @@ main (int argc, char **argv)
       fprintf (stderr, "holler %s: %s\n", command, error->message);
       cli_options_clear (&cli);
       return EXIT_USAGE;
+    }
+  if (argc > 1 && g_str_equal (command, "call") && cli.peer == NULL)
+    {
+      cli.peer = g_strdup (argv[1]);
+      argc--;
+      argv++;
     }
   if (argc > 1)
     {

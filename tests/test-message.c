@@ -51,6 +51,45 @@ test_type_names (void)
   g_assert_cmpstr (holler_message_type_to_string (HOLLER_MESSAGE_CANDIDATE), ==, "candidate");
   g_assert_cmpstr (holler_message_type_to_string (HOLLER_MESSAGE_END_OF_CANDIDATES), ==, "end-of-candidates");
   g_assert_cmpstr (holler_message_type_to_string (HOLLER_MESSAGE_BYE), ==, "bye");
+  g_assert_cmpstr (holler_message_type_to_string (HOLLER_MESSAGE_RINGING), ==, "ringing");
+  g_assert_cmpstr (holler_message_type_to_string (HOLLER_MESSAGE_ERROR), ==, "error");
+  g_assert_cmpstr (holler_message_type_to_string (HOLLER_MESSAGE_REGISTER), ==, "register");
+  g_assert_cmpstr (holler_message_type_to_string (HOLLER_MESSAGE_REGISTERED), ==, "registered");
+}
+
+/* The rendezvous envelope of docs/signaling.md */
+static void
+test_rendezvous_messages (void)
+{
+  g_autoptr(HollerMessage) reg = holler_message_new (HOLLER_MESSAGE_REGISTER);
+  g_autoptr(HollerMessage) back = NULL;
+  g_autoptr(HollerMessage) err = NULL;
+  g_autoptr(HollerMessage) ringing = NULL;
+  g_autofree char *json = NULL;
+
+  reg->id = g_strdup ("alice");
+  reg->token = g_strdup ("s3cret");
+  json = holler_message_to_json (reg);
+  g_assert_cmpstr (json, ==, "{\"type\":\"register\",\"id\":\"alice\",\"token\":\"s3cret\"}");
+  back = round_trip (reg);
+  g_assert_cmpint (back->type, ==, HOLLER_MESSAGE_REGISTER);
+  g_assert_cmpstr (back->id, ==, "alice");
+  g_assert_cmpstr (back->token, ==, "s3cret");
+
+  err = parse_ok ("{\"type\":\"error\",\"code\":\"peer-offline\",\"message\":\"bob is not online\",\"to\":\"bob\"}");
+  g_assert_cmpint (err->type, ==, HOLLER_MESSAGE_ERROR);
+  g_assert_cmpstr (err->code, ==, "peer-offline");
+  g_assert_cmpstr (err->text, ==, "bob is not online");
+  g_assert_cmpstr (err->to, ==, "bob");
+
+  ringing = parse_ok ("{\"type\":\"ringing\",\"from\":\"bob\",\"to\":\"alice\"}");
+  g_assert_cmpint (ringing->type, ==, HOLLER_MESSAGE_RINGING);
+  g_assert_cmpstr (ringing->from, ==, "bob");
+
+  g_free (parse_fails ("{\"type\":\"error\",\"message\":\"no code\"}", -1));
+  g_free (parse_fails ("{\"type\":\"register\"}", -1));
+  g_free (parse_fails ("{\"type\":\"register\",\"id\":7}", -1));
+  g_free (parse_fails ("{\"type\":\"registered\",\"id\":null}", -1));
 }
 
 /* Exactly the lines of docs/signaling.md: other stacks parse them. */
@@ -423,6 +462,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/message/type-names", test_type_names);
+  g_test_add_func ("/message/rendezvous", test_rendezvous_messages);
   g_test_add_func ("/message/wire-format", test_wire_format);
   g_test_add_func ("/message/round-trips", test_round_trips);
   g_test_add_func ("/message/minimal", test_minimal);

@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#define G_LOG_DOMAIN "holler-config"
+
+#include "config.h"
+#include <errno.h>
+#include <glib/gi18n.h>
+#include "holler-config.h"
+#include "holler-error.h"
+
+typedef enum { KEY_STRING, KEY_INT, KEY_DOUBLE, KEY_BOOLEAN } KeyType;
+
+typedef struct {
+  const char *group;
+  const char *key;
+  KeyType type;
+} KnownKey;
+
+/* Every key the program reads; see data/holler.conf.example */
+static const KnownKey known_keys[] = {
+  { "holler", "id", KEY_STRING },
+  { "holler", "signaling", KEY_STRING },
+  { "holler", "token", KEY_STRING },
+  { "holler", "signaling-ca", KEY_STRING },
+  { "call", "input", KEY_STRING },
+  { "call", "output", KEY_STRING },
+  { "call", "connect-timeout", KEY_DOUBLE },
+  { "call", "allow-loopback", KEY_BOOLEAN },
+  { "listen", "auto-answer", KEY_BOOLEAN },
+  { "serve", "address", KEY_STRING },
+  { "serve", "port", KEY_INT },
+  { "serve", "tls-cert", KEY_STRING },
+  { "serve", "tls-key", KEY_STRING },
+  { "serve", "token-file", KEY_STRING },
+  { "serve", "max-message-size", KEY_INT },
+  { "serve", "max-rate", KEY_DOUBLE },
+  { "serve", "max-clients-per-address", KEY_INT },
+};
+
+struct _HollerConfig
+{
+  GKeyFile *file;
+  char *path;
+};
+
+static const KnownKey *
+find_key (const char *group, const char *key)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (known_keys); i++)
+    if (g_str_equal (known_keys[i].group, group) && g_str_equal (known_keys[i].key, key))
+      return &known_keys[i];
+  return NULL;
+}
+
+static gboolean
+check_value (HollerConfig *self, const KnownKey *known, GError **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  switch (known->type)
+    {
+    case KEY_STRING:
+      g_free (g_key_file_get_string (self->file, known->group, known->key, &local_error));
+      break;
+    case KEY_INT:
+      g_key_file_get_int64 (self->file, known->group, known->key, &local_error);
+      break;
+    case KEY_DOUBLE:
+      g_key_file_get_double (self->file, known->group, known->key, &local_error);
+      break;
+    case KEY_BOOLEAN:
+      g_key_file_get_boolean (self->file, known->group, known->key, &local_error);
+      break;
+    }
+  if (local_error == NULL)
+    return TRUE;
+  g_set_error (error, HOLLER_ERROR, HOLLER_ERROR_CONFIG, _("%s: [%s] %s: %s"),
+               self->path, known->group, known->key, local_error->message);
+  return FALSE;
+}
+
+static gboolean
+validate (HollerConfig *self, GError **error)
+{
+  g_auto(GStrv) groups = g_key_file_get_groups (self->file, NULL);
+
+  for (gsize g = 0; groups[g] != NULL; g++)
+    {
+      g_auto(GStrv) keys = g_key_file_get_keys (self->file, groups[g], NULL, NULL);
+      gboolean group_known = FALSE;
+
+      for (gsize i = 0; i < G_N_ELEMENTS (known_keys); i++)
+        group_known |= g_str_equal (known_keys[i].group, groups[g]);
+      if (!group_known)
+        {
+          g_set_error (error, HOLLER_ERROR, HOLLER_ERROR_CONFIG, _("%s: unknown group [%s]"),
+                       self->path, groups[g]);
+          return FALSE;
+        }
+      for (gsize k = 0; keys != NULL && keys[k] != NULL; k++)
+        {
+          const KnownKey *known = find_key (groups[g], keys[k]);
+
+          if (known == NULL)
+            {
+              g_set_error (error, HOLLER_ERROR, HOLLER_ERROR_CONFIG, _("%s: unknown key “%s” in [%s]"),
+                           self->path, keys[k], groups[g]);
+              return FALSE;
+            }
+          if (!check_value (self, known, error))
+            return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+HollerConfig *
+holler_config_new_empty (void)
+{
+  HollerConfig *self = g_new0 (HollerConfig, 1);
+
+  self->file = g_key_file_new ();
+  return self;
+}
+
+void
+holler_config_free (HollerConfig *self)
+{
+  if (self == NULL)
+    return;
+  g_key_file_unref (self->file);
+  g_free (self->path);
+  g_free (self);
+}
+
+HollerConfig *
+holler_config_load (const char *path, GError **error)
+{
+  g_autoptr(HollerConfig) self = holler_config_new_empty ();
+  g_autoptr(GError) local_error = NULL;
+  gboolean explicit_path = path != NULL;
+
+  self->path = explicit_path ? g_strdup (path)
+                             : g_build_filename (g_get_user_config_dir (), "holler", "holler.conf", NULL);
+  if (!g_key_file_load_from_file (self->file, self->path, G_KEY_FILE_NONE, &local_error))
+    {
+      if (!explicit_path && g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+        {
+          g_clear_pointer (&self->path, g_free);
+          return g_steal_pointer (&self);
+        }
+      g_set_error (error, HOLLER_ERROR, HOLLER_ERROR_CONFIG, _("Cannot read the config file %s: %s"),
+                   self->path, local_error->message);
+      return NULL;
+    }
+  if (!validate (self, error))
+    return NULL;
+  return g_steal_pointer (&self);
+}
+
+const char *
+holler_config_get_path (HollerConfig *self)
+{
+  return self->path;
+}
+
+char *
+holler_config_get_string (HollerConfig *self, const char *group, const char *key)
+{
+  return g_key_file_get_string (self->file, group, key, NULL);
+}
+
+gint64
+holler_config_get_int (HollerConfig *self, const char *group, const char *key, gint64 fallback)
+{
+  if (!g_key_file_has_key (self->file, group, key, NULL))
+    return fallback;
+  return g_key_file_get_int64 (self->file, group, key, NULL);
+}
+
+double
+holler_config_get_double (HollerConfig *self, const char *group, const char *key, double fallback)
+{
+  if (!g_key_file_has_key (self->file, group, key, NULL))
+    return fallback;
+  return g_key_file_get_double (self->file, group, key, NULL);
+}
+
+gboolean
+holler_config_get_boolean (HollerConfig *self, const char *group, const char *key, gboolean fallback)
+{
+  if (!g_key_file_has_key (self->file, group, key, NULL))
+    return fallback;
+  return g_key_file_get_boolean (self->file, group, key, NULL);
+}
