@@ -355,7 +355,14 @@ main (int argc, char **argv)
     }
   if (argc > 1 && g_str_equal (command, "call") && cli.peer == NULL)
     {
-      cli.peer = g_strdup (argv[1]);
+      /* holler:ID links, as the desktop file's scheme handler passes them */
+      const char *peer = argv[1];
+
+      if (g_ascii_strncasecmp (peer, "holler:", 7) == 0)
+        peer += 7;
+      while (*peer == '/')
+        peer++;
+      cli.peer = g_strdup (peer);
       argc--;
       argv++;
     }
