@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 #include "holler-demo.h"
 #include "holler-runner.h"
+#include "server/holler-rendezvous.h"
 
 #define CALLER_HZ 440.0
 #define CALLEE_HZ 880.0
@@ -49,6 +50,52 @@ check_side (HollerRunner *runner, const char *name, double expected_hz)
   return ok;
 }
 
+static void
+on_notice (HollerSignaling *signaling, const char *text, gpointer user_data)
+{
+  g_main_loop_quit (user_data);
+}
+
+static gboolean
+on_register_timeout (gpointer user_data)
+{
+  g_main_loop_quit (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+/* The first notice of a fresh ws backend says it registered; a failure
+ * comes as "closed", which the runner reports and which ends the demo. */
+static gboolean
+wait_registered (HollerSignaling *signaling, GMainLoop *loop)
+{
+  gulong id = g_signal_connect (signaling, "notice", G_CALLBACK (on_notice), loop);
+  gulong closed_id = g_signal_connect_swapped (signaling, "closed", G_CALLBACK (g_main_loop_quit), loop);
+  guint timeout = g_timeout_add_seconds (10, on_register_timeout, loop);
+
+  g_main_loop_run (loop);
+  g_signal_handler_disconnect (signaling, id);
+  g_signal_handler_disconnect (signaling, closed_id);
+  g_source_remove (timeout);
+  return TRUE;
+}
+
+/* The embedded default: a rendezvous server on a free loopback port in
+ * this process, so the demo takes the same path as two `holler` processes
+ * calling through `holler serve`. */
+static HollerRendezvous *
+start_server (GError **error)
+{
+  g_autoptr(HollerRendezvousOptions) options = holler_rendezvous_options_new ();
+  g_autoptr(HollerRendezvous) server = NULL;
+
+  options->port = 0;
+  options->quiet = TRUE;
+  server = holler_rendezvous_new (options, error);
+  if (server == NULL || !holler_rendezvous_start (server, error))
+    return NULL;
+  return g_steal_pointer (&server);
+}
+
 int
 holler_demo_run (double duration, HollerReporter *reporter)
 {
@@ -58,6 +105,10 @@ holler_demo_run (double duration, HollerReporter *reporter)
   g_autoptr(HollerSignaling) sig_b = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  g_autoptr(HollerRendezvous) server = NULL;
+  g_autofree char *uri = NULL;
+  const HollerSignalingParams alice = { "alice", NULL, NULL };
+  const HollerSignalingParams bob = { "bob", NULL, NULL };
   const char *loopback[] = { "127.0.0.1", NULL };
   Demo demo = { loop, { NULL, NULL } };
   gboolean ok;
@@ -76,15 +127,26 @@ holler_demo_run (double duration, HollerReporter *reporter)
   callee_opts->duration = 0;
   callee_opts->auto_answer = TRUE;
 
-  holler_signaling_loopback_new_pair (&sig_a, &sig_b);
-  demo.runners[0] = holler_runner_new (sig_a, caller_opts, reporter, "caller", TRUE, NULL);
+  server = start_server (&error);
+  if (server == NULL)
+    {
+      fprintf (stderr, _("Demo failed to start its rendezvous server: %s\n"), error->message);
+      return 1;
+    }
+  uri = holler_rendezvous_get_uri (server);
+  sig_a = holler_signaling_new_for_uri (uri, &alice, &error);
+  sig_b = holler_signaling_new_for_uri (uri, &bob, &error);
+  g_assert (sig_a != NULL && sig_b != NULL);   /* our own URI and ids */
+  demo.runners[0] = holler_runner_new (sig_a, caller_opts, reporter, "caller", TRUE, "bob");
   demo.runners[1] = holler_runner_new (sig_b, callee_opts, reporter, "callee", FALSE, NULL);
   g_signal_connect (demo.runners[0], "finished", G_CALLBACK (on_finished), &demo);
   g_signal_connect (demo.runners[1], "finished", G_CALLBACK (on_finished), &demo);
 
-  fprintf (stderr, _("Holler demo: calling from “caller” (sends %.0f Hz) to “callee” (sends %.0f Hz) "
-                     "on loopback for %g s\n"), CALLER_HZ, CALLEE_HZ, duration);
-  if (!holler_runner_start (demo.runners[1], &error) || !holler_runner_start (demo.runners[0], &error))
+  fprintf (stderr, _("Holler demo: rendezvous server at %s; “alice” (sends %.0f Hz) calls “bob” "
+                     "(sends %.0f Hz) on loopback for %g s\n"), uri, CALLER_HZ, CALLEE_HZ, duration);
+  /* bob must be registered before alice's offer reaches the server */
+  if (!holler_runner_start (demo.runners[1], &error) || !wait_registered (sig_b, loop)
+      || !holler_runner_start (demo.runners[0], &error))
     {
       fprintf (stderr, _("Demo failed to start: %s\n"), error->message);
       status = 1;
@@ -102,5 +164,6 @@ holler_demo_run (double duration, HollerReporter *reporter)
     }
   g_object_unref (demo.runners[0]);
   g_object_unref (demo.runners[1]);
+  holler_rendezvous_stop (server);
   return status;
 }

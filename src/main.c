@@ -15,6 +15,7 @@
 #include "holler-media.h"
 #include "holler-error.h"
 #include "holler-config.h"
+#include "holler-serve.h"
 
 #define EXIT_CALL_FAILED 1
 #define EXIT_USAGE 2
@@ -320,6 +321,8 @@ main (int argc, char **argv)
       return 0;
     }
   command = argv[1];
+  if (g_str_equal (command, "serve"))
+    return holler_serve_main (argc - 1, argv + 1);
   if (!g_str_equal (command, "call") && !g_str_equal (command, "listen") && !g_str_equal (command, "demo"))
     {
       fprintf (stderr, _("holler: unknown command “%s”\n"), command);

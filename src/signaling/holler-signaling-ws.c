@@ -253,6 +253,7 @@ on_ws_closed (SoupWebsocketConnection *conn, gpointer user_data)
   HollerSignalingWs *self = user_data;
   const char *reason = soup_websocket_connection_get_close_data (conn);
   g_autofree char *why = NULL;
+  gushort code;
 
   if (self->shutdown_task != NULL)
     {
@@ -261,9 +262,13 @@ on_ws_closed (SoupWebsocketConnection *conn, gpointer user_data)
       complete_shutdown (self);
       return;
     }
-  why = reason != NULL && *reason != '\0'
-        ? g_strdup_printf (_("closed by the server: %s"), reason)
-        : g_strdup_printf (_("closed, code %u"), soup_websocket_connection_get_close_code (conn));
+  code = soup_websocket_connection_get_close_code (conn);
+  if (reason != NULL && *reason != '\0')
+    why = g_strdup_printf (_("closed by the server: %s"), reason);
+  else if (code == 0 || code == SOUP_WEBSOCKET_CLOSE_ABNORMAL)
+    why = g_strdup (_("the connection dropped"));
+  else
+    why = g_strdup_printf (_("closed, code %u"), code);
   lost (self, why);
 }
 

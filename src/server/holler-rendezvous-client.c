@@ -1,0 +1,402 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#define G_LOG_DOMAIN "holler-serve"
+
+#include "config.h"
+#include <string.h>
+#include <glib/gi18n.h>
+#include "holler-rendezvous-client.h"
+#include "holler-server-log.h"
+
+/* json-glib recurses per nesting level; deeper frames are refused first */
+#define MAX_DEPTH 32
+#define LIMIT_NOTICE_US G_USEC_PER_SEC
+
+enum {
+  SIGNAL_MESSAGE,
+  SIGNAL_CLOSED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+struct _HollerRendezvousClient
+{
+  GObject parent_instance;
+
+  SoupWebsocketConnection *conn;
+  char *address;
+  char *id;
+  gsize max_message_size;
+  double max_rate;
+  gboolean quiet;
+  gboolean closing;
+  gboolean closed;
+
+  /* token bucket */
+  double tokens;
+  gint64 refilled_us;
+  gint64 limit_noticed_us;   /* last rate-limited error and log line */
+  guint64 n_limited;         /* dropped since then */
+};
+
+G_DEFINE_FINAL_TYPE (HollerRendezvousClient, holler_rendezvous_client, G_TYPE_OBJECT)
+
+static const char *
+display_id (HollerRendezvousClient *self)
+{
+  return self->id != NULL ? self->id : "-";
+}
+
+/* TRUE when the message may pass; refills at max_rate, holds 2 × max_rate */
+static gboolean
+take_token (HollerRendezvousClient *self)
+{
+  gint64 now = g_get_monotonic_time ();
+  double burst = 2 * self->max_rate;
+
+  if (self->max_rate <= 0)
+    return TRUE;
+  self->tokens = MIN (burst, self->tokens + (now - self->refilled_us) * self->max_rate / G_USEC_PER_SEC);
+  self->refilled_us = now;
+  if (self->tokens < 1)
+    return FALSE;
+  self->tokens -= 1;
+  return TRUE;
+}
+
+/* One error and one log line per second at most, however fast the flood */
+static void
+report_rate_limited (HollerRendezvousClient *self)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  self->n_limited++;
+  if (self->limit_noticed_us != 0 && now - self->limit_noticed_us < LIMIT_NOTICE_US)
+    return;
+  holler_server_log (self->quiet, _("rate-limited %s (%s): %" G_GUINT64_FORMAT " message(s) dropped"),
+                     display_id (self), self->address, self->n_limited);
+  holler_rendezvous_client_send_error (self, "rate-limited", NULL,
+                                       _("More than %g messages per second: message dropped"),
+                                       self->max_rate);
+  self->limit_noticed_us = now;
+  self->n_limited = 0;
+}
+
+/* Strict enough for json-glib to be safe and strict: no NUL byte (raw or
+ * escaped), at most MAX_DEPTH levels of nesting, nothing after the
+ * top-level value, no characters JSON has no use for outside strings.
+ * Strings are skipped with their escapes, so brackets inside them do not
+ * count. */
+static const char *
+check_json_text (const char *text, gsize length)
+{
+  guint depth = 0;
+  gboolean in_string = FALSE, closed = FALSE;
+
+  for (gsize i = 0; i < length; i++)
+    {
+      char c = text[i];
+
+      if (c == '\0')
+        return _("NUL byte in the frame");
+      if (in_string)
+        {
+          if (c == '\\')
+            {
+              /* json-glib would cut the string short there */
+              if (length - i >= 6 && memcmp (text + i + 1, "u0000", 5) == 0)
+                return _("\\u0000 in a string");
+              i++;
+            }
+          else if (c == '"')
+            in_string = FALSE;
+          continue;
+        }
+      if (c == ' ' || c == '\t' || c == '\n' || c == '\r')
+        continue;
+      if (closed)
+        return _("text after the JSON object");
+      if (c == '"')
+        in_string = TRUE;
+      else if (c == '{' || c == '[')
+        {
+          if (++depth > MAX_DEPTH)
+            return _("nested too deeply");
+        }
+      else if (c == '}' || c == ']')
+        {
+          if (depth > 0 && --depth == 0)
+            closed = TRUE;
+        }
+      /* json-glib also takes comments and single quotes: not JSON */
+      else if (!g_ascii_isalnum (c) && strchr ("+-.,:", c) == NULL)
+        return _("not JSON");
+    }
+  return NULL;
+}
+
+static JsonObject *
+parse_object (const char *text, gsize length, const char **type, char **why)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  const char *problem = check_json_text (text, length);
+  JsonNode *root, *type_node;
+  JsonObject *object;
+
+  if (problem != NULL)
+    {
+      *why = g_strdup (problem);
+      return NULL;
+    }
+  if (!json_parser_load_from_data (parser, text, length, &error))
+    {
+      *why = g_strdup (error->message);
+      return NULL;
+    }
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    {
+      *why = g_strdup (_("not a JSON object"));
+      return NULL;
+    }
+  object = json_node_get_object (root);
+  type_node = json_object_get_member (object, "type");
+  if (type_node == NULL || !JSON_NODE_HOLDS_VALUE (type_node)
+      || json_node_get_value_type (type_node) != G_TYPE_STRING
+      || !g_utf8_validate (json_node_get_string (type_node), -1, NULL))
+    {
+      *why = g_strdup (_("no string “type” member"));
+      return NULL;
+    }
+  *type = json_node_get_string (type_node);
+  return json_object_ref (object);
+}
+
+static void
+on_message (SoupWebsocketConnection *conn, gint kind, GBytes *message, gpointer user_data)
+{
+  HollerRendezvousClient *self = user_data;
+  g_autoptr(JsonObject) object = NULL;
+  g_autofree char *why = NULL;
+  const char *type = NULL;
+  gsize length;
+  const char *data = g_bytes_get_data (message, &length);
+
+  if (self->closing)
+    return;
+  if (!take_token (self))
+    {
+      report_rate_limited (self);
+      return;
+    }
+  if (length > self->max_message_size)
+    {
+      holler_server_log (self->quiet, _("too-large %s (%s): %" G_GSIZE_FORMAT " bytes"),
+                         display_id (self), self->address, length);
+      holler_rendezvous_client_send_error (self, "too-large", NULL,
+                                           _("Message of %" G_GSIZE_FORMAT " bytes; the limit is %" G_GSIZE_FORMAT),
+                                           length, self->max_message_size);
+      return;
+    }
+  if (kind != SOUP_WEBSOCKET_DATA_TEXT)
+    why = g_strdup (_("binary frame"));
+  else
+    object = parse_object (data, length, &type, &why);
+  if (object == NULL)
+    {
+      holler_rendezvous_client_send_error (self, "bad-json", NULL,
+                                           _("Not a JSON object with a string “type”: %s"), why);
+      return;
+    }
+  g_signal_emit (self, signals[SIGNAL_MESSAGE], 0, object, type);
+}
+
+static void
+on_closed (SoupWebsocketConnection *conn, gpointer user_data)
+{
+  HollerRendezvousClient *self = g_object_ref (user_data);
+
+  self->closing = TRUE;
+  if (!self->closed)
+    {
+      self->closed = TRUE;
+      g_signal_emit (self, signals[SIGNAL_CLOSED], 0, (guint) soup_websocket_connection_get_close_code (conn));
+    }
+  g_object_unref (self);
+}
+
+static void
+on_error (SoupWebsocketConnection *conn, GError *error, gpointer user_data)
+{
+  HollerRendezvousClient *self = user_data;
+
+  holler_server_log (self->quiet, _("error %s (%s): %s"), display_id (self), self->address, error->message);
+  /* libsoup drops a connection whose frame is over its payload limit
+   * without a closing handshake; the close frame written here (at once,
+   * when nothing else is queued) tells the peer why: 1009. */
+  if (g_error_matches (error, SOUP_WEBSOCKET_ERROR, SOUP_WEBSOCKET_CLOSE_TOO_BIG)
+      && soup_websocket_connection_get_state (conn) == SOUP_WEBSOCKET_STATE_OPEN)
+    {
+      self->closing = TRUE;
+      soup_websocket_connection_close (conn, SOUP_WEBSOCKET_CLOSE_TOO_BIG, "message too big");
+    }
+}
+
+static void
+holler_rendezvous_client_dispose (GObject *object)
+{
+  HollerRendezvousClient *self = HOLLER_RENDEZVOUS_CLIENT (object);
+
+  if (self->conn != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->conn, self);
+      if (soup_websocket_connection_get_state (self->conn) == SOUP_WEBSOCKET_STATE_OPEN)
+        soup_websocket_connection_close (self->conn, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, NULL);
+      g_clear_object (&self->conn);
+    }
+  G_OBJECT_CLASS (holler_rendezvous_client_parent_class)->dispose (object);
+}
+
+static void
+holler_rendezvous_client_finalize (GObject *object)
+{
+  HollerRendezvousClient *self = HOLLER_RENDEZVOUS_CLIENT (object);
+
+  g_free (self->address);
+  g_free (self->id);
+  G_OBJECT_CLASS (holler_rendezvous_client_parent_class)->finalize (object);
+}
+
+static void
+holler_rendezvous_client_class_init (HollerRendezvousClientClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = holler_rendezvous_client_dispose;
+  object_class->finalize = holler_rendezvous_client_finalize;
+
+  /* A usable message: (object, type). The object is only lent to the
+   * handlers, which may change it (the server sets "from"). */
+  signals[SIGNAL_MESSAGE] =
+    g_signal_new ("message", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 2, JSON_TYPE_OBJECT | G_SIGNAL_TYPE_STATIC_SCOPE, G_TYPE_STRING);
+  /* The connection is gone: (close code, 1006 or 0 when none was given) */
+  signals[SIGNAL_CLOSED] =
+    g_signal_new ("closed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, G_TYPE_UINT);
+}
+
+static void
+holler_rendezvous_client_init (HollerRendezvousClient *self)
+{
+  self->refilled_us = g_get_monotonic_time ();
+}
+
+HollerRendezvousClient *
+holler_rendezvous_client_new (SoupWebsocketConnection *conn,
+                              const char              *address,
+                              gsize                    max_message_size,
+                              double                   max_rate,
+                              gboolean                 quiet)
+{
+  HollerRendezvousClient *self = g_object_new (HOLLER_TYPE_RENDEZVOUS_CLIENT, NULL);
+
+  g_return_val_if_fail (SOUP_IS_WEBSOCKET_CONNECTION (conn), NULL);
+
+  self->conn = g_object_ref (conn);
+  self->address = g_strdup (address);
+  self->max_message_size = max_message_size;
+  self->max_rate = max_rate;
+  self->tokens = 2 * max_rate;
+  self->quiet = quiet;
+  g_signal_connect (conn, "message", G_CALLBACK (on_message), self);
+  g_signal_connect (conn, "closed", G_CALLBACK (on_closed), self);
+  g_signal_connect (conn, "error", G_CALLBACK (on_error), self);
+  return self;
+}
+
+const char *
+holler_rendezvous_client_get_address (HollerRendezvousClient *self)
+{
+  g_return_val_if_fail (HOLLER_IS_RENDEZVOUS_CLIENT (self), NULL);
+  return self->address;
+}
+
+const char *
+holler_rendezvous_client_get_id (HollerRendezvousClient *self)
+{
+  g_return_val_if_fail (HOLLER_IS_RENDEZVOUS_CLIENT (self), NULL);
+  return self->id;
+}
+
+void
+holler_rendezvous_client_set_id (HollerRendezvousClient *self, const char *id)
+{
+  g_return_if_fail (HOLLER_IS_RENDEZVOUS_CLIENT (self));
+  g_free (self->id);
+  self->id = g_strdup (id);
+}
+
+gboolean
+holler_rendezvous_client_is_closing (HollerRendezvousClient *self)
+{
+  g_return_val_if_fail (HOLLER_IS_RENDEZVOUS_CLIENT (self), TRUE);
+  return self->closing;
+}
+
+gboolean
+holler_rendezvous_client_send_object (HollerRendezvousClient *self, JsonObject *object)
+{
+  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autofree char *text = NULL;
+  gsize length;
+
+  g_return_val_if_fail (HOLLER_IS_RENDEZVOUS_CLIENT (self), FALSE);
+
+  json_node_set_object (node, object);
+  json_generator_set_root (generator, node);
+  text = json_generator_to_data (generator, &length);
+  if (!g_utf8_validate_len (text, length, NULL))
+    return FALSE;
+  if (!self->closing && soup_websocket_connection_get_state (self->conn) == SOUP_WEBSOCKET_STATE_OPEN)
+    soup_websocket_connection_send_text (self->conn, text);
+  return TRUE;
+}
+
+void
+holler_rendezvous_client_send_error (HollerRendezvousClient *self,
+                                     const char             *code,
+                                     const char             *to,
+                                     const char             *format,
+                                     ...)
+{
+  g_autoptr(JsonObject) object = json_object_new ();
+  g_autofree char *text = NULL;
+  va_list args;
+
+  g_return_if_fail (HOLLER_IS_RENDEZVOUS_CLIENT (self));
+
+  va_start (args, format);
+  text = g_strdup_vprintf (format, args);
+  va_end (args);
+  json_object_set_string_member (object, "type", "error");
+  json_object_set_string_member (object, "code", code);
+  json_object_set_string_member (object, "message", text);
+  if (to != NULL)
+    json_object_set_string_member (object, "to", to);
+  holler_rendezvous_client_send_object (self, object);
+}
+
+void
+holler_rendezvous_client_close (HollerRendezvousClient *self, gushort code, const char *reason)
+{
+  g_return_if_fail (HOLLER_IS_RENDEZVOUS_CLIENT (self));
+
+  if (self->closing)
+    return;
+  self->closing = TRUE;
+  if (soup_websocket_connection_get_state (self->conn) == SOUP_WEBSOCKET_STATE_OPEN)
+    soup_websocket_connection_close (self->conn, code, reason);
+}
