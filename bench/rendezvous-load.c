@@ -18,6 +18,8 @@
 #define DRAIN_MS 3000
 #define STOP_MS 5000
 #define MIN_DELIVERED 0.99
+/* connections opened at once: SoupSession's queue gets slow when long */
+#define CONNECT_WINDOW 64
 
 typedef struct _Bench Bench;
 
@@ -54,6 +56,8 @@ struct _Bench {
   GArray *latencies_us;    /* gint64 */
   guint64 wrong_sender;
   guint64 n_unexpected;
+  guint next_to_connect;
+  guint in_flight;
 };
 
 static gboolean
@@ -156,12 +160,16 @@ on_closed (SoupWebsocketConnection *conn, gpointer user_data)
     }
 }
 
+static void connect_more (Bench *b);
+
 static void
 on_connected (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   Client *c = user_data;
   g_autoptr(GError) error = NULL;
 
+  c->bench->in_flight--;
+  connect_more (c->bench);
   c->conn = soup_session_websocket_connect_finish (SOUP_SESSION (source), result, &error);
   if (c->conn == NULL)
     {
@@ -274,17 +282,24 @@ stop_server (Bench *b)
 }
 
 static void
-connect_all (Bench *b)
+connect_more (Bench *b)
 {
-  gint64 deadline_ms = b->connect_timeout_s * 1000;
-
-  for (guint i = 0; i < b->n_clients; i++)
+  while (b->in_flight < CONNECT_WINDOW && b->next_to_connect < b->n_clients)
     {
       g_autoptr(SoupMessage) msg = soup_message_new ("GET", b->uri);
 
       soup_session_websocket_connect_async (b->session, msg, NULL, NULL, G_PRIORITY_DEFAULT, NULL,
-                                            on_connected, &b->clients[i]);
+                                            on_connected, &b->clients[b->next_to_connect++]);
+      b->in_flight++;
     }
+}
+
+static void
+connect_all (Bench *b)
+{
+  gint64 deadline_ms = b->connect_timeout_s * 1000;
+
+  connect_more (b);
   RUN_UNTIL (b->n_connected + b->n_failed >= b->n_clients, deadline_ms);
   for (guint i = 0; i < b->n_clients; i++)
     {

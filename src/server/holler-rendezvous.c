@@ -240,6 +240,11 @@ on_websocket (SoupServer              *server,
   if (address == NULL)
     address = "?";
   soup_websocket_connection_set_max_incoming_payload_size (conn, (guint64) options->max_message_size * HARD_LIMIT_FACTOR);
+#if SOUP_CHECK_VERSION (3, 8, 0)
+  /* the payload limit is per frame; this bounds a fragmented message.
+   * Older libsoup has no such bound (a known limitation). */
+  soup_websocket_connection_set_max_total_message_size (conn, (guint64) options->max_message_size * HARD_LIMIT_FACTOR);
+#endif
   soup_websocket_connection_set_keepalive_interval (conn, KEEPALIVE_SECONDS);
   set_dead_peer_timeout (msg, conn);
   client = holler_rendezvous_client_new (conn, address, options->max_message_size,
