@@ -92,8 +92,11 @@ validate (HollerConfig *self, GError **error)
         group_known |= g_str_equal (known_keys[i].group, groups[g]);
       if (!group_known)
         {
+          /* GKeyFile takes names that are not UTF-8; messages must be */
+          g_autofree char *name = g_utf8_make_valid (groups[g], -1);
+
           g_set_error (error, HOLLER_ERROR, HOLLER_ERROR_CONFIG, _("%s: unknown group [%s]"),
-                       self->path, groups[g]);
+                       self->path, name);
           return FALSE;
         }
       for (gsize k = 0; keys != NULL && keys[k] != NULL; k++)
@@ -102,8 +105,10 @@ validate (HollerConfig *self, GError **error)
 
           if (known == NULL)
             {
+              g_autofree char *key = g_utf8_make_valid (keys[k], -1);
+
               g_set_error (error, HOLLER_ERROR, HOLLER_ERROR_CONFIG, _("%s: unknown key “%s” in [%s]"),
-                           self->path, keys[k], groups[g]);
+                           self->path, key, groups[g]);
               return FALSE;
             }
           if (!check_value (self, known, error))

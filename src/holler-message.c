@@ -198,6 +198,8 @@ get_candidate (JsonObject *obj, HollerMessage *msg, GError **error)
   if (g_str_has_prefix (msg->candidate, "a="))
     memmove (msg->candidate, msg->candidate + 2, strlen (msg->candidate + 2) + 1);
   /* a browser's last icecandidate event carries an empty candidate */
+  if (msg->candidate[0] != '\0' && !g_str_has_prefix (msg->candidate, "candidate:"))
+    return invalid (error, _("“candidate” must start with “candidate:”"));
   if (msg->candidate[0] == '\0')
     {
       g_clear_pointer (&msg->candidate, g_free);
@@ -305,7 +307,10 @@ holler_message_parse (const char *text, gssize length, GError **error)
   parser = json_parser_new ();
   if (!json_parser_load_from_data (parser, text, length, &parse_error))
     {
-      invalid (error, _("Not JSON: %s"), parse_error->message);
+      /* json-glib quotes the peer's text, lone surrogates included */
+      g_autofree char *valid = g_utf8_make_valid (parse_error->message, -1);
+
+      invalid (error, _("Not JSON: %s"), valid);
       return NULL;
     }
   root = json_parser_get_root (parser);

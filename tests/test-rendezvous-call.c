@@ -228,6 +228,14 @@ wait_exit (Proc *p)
   return p->status;
 }
 
+/* Shows the process's log before failing, since teardown never runs then */
+#define assert_exit(p, expected) G_STMT_START {                                      \
+    int status_ = wait_exit (p);                                                     \
+    if (status_ != (expected))                                                       \
+      g_test_message ("--- %s stderr (exit %d) ---\n%s", (p)->name, status_, (p)->log->str); \
+    g_assert_cmpint (status_, ==, (expected));                                       \
+  } G_STMT_END
+
 static void
 read_stdout_line (Proc *p)
 {
@@ -349,8 +357,8 @@ test_tones_both_ways (Fixture *f, gconstpointer data)
   bob = spawn (f, "bob", (const char * const *) bob_argv);
   g_assert_true (wait_log (bob, "Registered as", 1));
   alice = spawn (f, "alice", (const char * const *) alice_argv);
-  g_assert_cmpint (wait_exit (alice), ==, 0);
-  g_assert_cmpint (wait_exit (bob), ==, 0);
+  assert_exit (alice, 0);
+  assert_exit (bob, 0);
   g_assert_cmpstr (end_reason (alice), ==, "hangup");
   g_assert_cmpstr (end_reason (bob), ==, "hangup");
 
@@ -380,7 +388,7 @@ test_peer_offline (Fixture *f, gconstpointer data)
   Proc *alice = spawn (f, "alice", (const char * const *) argv);
   double elapsed;
 
-  g_assert_cmpint (wait_exit (alice), ==, 1);
+  assert_exit (alice, 1);
   elapsed = (g_get_monotonic_time () - start) / 1e6;
   g_test_message ("failed after %.2f s", elapsed);
   g_assert_cmpstr (end_reason (alice), ==, "peer-offline");
@@ -402,11 +410,11 @@ test_wrong_token (Fixture *f, gconstpointer data)
   uri = start_server (f, 0, tokens, NULL);
   wrong = peer_argv (f, "call", uri, "alice", "bob", 440, 2, FALSE, "wrong-token");
   p = spawn (f, "alice-wrong", (const char * const *) wrong);
-  g_assert_cmpint (wait_exit (p), ==, 1);
+  assert_exit (p, 1);
   g_assert_nonnull (strstr (p->log->str, "unauthorized"));
   none = peer_argv (f, "listen", uri, "bob", NULL, 880, 0, TRUE, NULL);
   p = spawn (f, "bob-no-token", (const char * const *) none);
-  g_assert_cmpint (wait_exit (p), ==, 1);
+  assert_exit (p, 1);
   g_assert_nonnull (strstr (p->log->str, "unauthorized"));
 }
 
@@ -425,10 +433,10 @@ test_busy (Fixture *f, gconstpointer data)
   alice = spawn (f, "alice", (const char * const *) alice_argv);
   g_assert_true (wait_log (alice, "\"state\":\"active\"", 1));
   carol = spawn (f, "carol", (const char * const *) carol_argv);
-  g_assert_cmpint (wait_exit (carol), ==, 1);
+  assert_exit (carol, 1);
   g_assert_cmpstr (end_reason (carol), ==, "busy");
-  g_assert_cmpint (wait_exit (alice), ==, 0);
-  g_assert_cmpint (wait_exit (bob), ==, 0);
+  assert_exit (alice, 0);
+  assert_exit (bob, 0);
   g_assert_nonnull (strstr (bob->log->str, "\"event\":\"busy\""));
 }
 
@@ -454,9 +462,9 @@ test_reject (Fixture *f, gconstpointer data)
   g_assert_true (wait_log (bob, "\"event\":\"incoming\"", 1));
   g_assert_true (wait_log (alice, "\"event\":\"ringing\"", 1));
   g_assert_cmpint (write (master, "r\n", 2), ==, 2);
-  g_assert_cmpint (wait_exit (alice), ==, 1);
+  assert_exit (alice, 1);
   g_assert_cmpstr (end_reason (alice), ==, "rejected");
-  g_assert_cmpint (wait_exit (bob), ==, 0);
+  assert_exit (bob, 0);
   close (slave);
   close (master);
 }
@@ -496,7 +504,7 @@ test_server_restart (Fixture *f, gconstpointer data)
   g_assert_true (wait_log (bob, "\"state\":\"active\"", 1));
 
   g_subprocess_send_signal (server->proc, SIGKILL);
-  g_assert_cmpint (wait_exit (server), ==, -1);
+  assert_exit (server, -1);
   g_assert_true (wait_log (alice, "Signaling connection lost", 1));
   g_assert_true (wait_log (bob, "Signaling connection lost", 1));
   uri2 = start_server (f, port, NULL, NULL);
@@ -505,8 +513,8 @@ test_server_restart (Fixture *f, gconstpointer data)
   g_assert_true (wait_log (bob, "registered again", 1));
 
   /* the bye at the end goes through the new server */
-  g_assert_cmpint (wait_exit (alice), ==, 0);
-  g_assert_cmpint (wait_exit (bob), ==, 0);
+  assert_exit (alice, 0);
+  assert_exit (bob, 0);
   g_assert_cmpstr (end_reason (bob), ==, "hangup");
   /* bob heard alice's tone all along, outage included */
   share = tone_share (bob_wav, 440, 0.5, &seconds);
@@ -522,7 +530,7 @@ test_server_unreachable (Fixture *f, gconstpointer data)
   g_auto(GStrv) argv = peer_argv (f, "call", uri, "alice", "bob", 440, 2, FALSE, NULL);
   Proc *alice = spawn (f, "alice", (const char * const *) argv);
 
-  g_assert_cmpint (wait_exit (alice), ==, 1);
+  assert_exit (alice, 1);
   g_assert_nonnull (strstr (alice->log->str, "Cannot use the signaling server"));
 }
 
