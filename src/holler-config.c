@@ -7,7 +7,7 @@
 #include "holler-config.h"
 #include "holler-error.h"
 
-typedef enum { KEY_STRING, KEY_INT, KEY_DOUBLE, KEY_BOOLEAN } KeyType;
+typedef enum { KEY_STRING, KEY_INT, KEY_DOUBLE, KEY_BOOLEAN, KEY_STRING_LIST } KeyType;
 
 typedef struct {
   const char *group;
@@ -34,6 +34,10 @@ static const KnownKey known_keys[] = {
   { "serve", "max-message-size", KEY_INT },
   { "serve", "max-rate", KEY_DOUBLE },
   { "serve", "max-clients-per-address", KEY_INT },
+  { "call", "stun", KEY_STRING_LIST },
+  { "call", "turn", KEY_STRING_LIST },
+  { "call", "turn-secret", KEY_STRING },
+  { "call", "relay-only", KEY_BOOLEAN },
 };
 
 struct _HollerConfig
@@ -69,6 +73,9 @@ check_value (HollerConfig *self, const KnownKey *known, GError **error)
       break;
     case KEY_BOOLEAN:
       g_key_file_get_boolean (self->file, known->group, known->key, &local_error);
+      break;
+    case KEY_STRING_LIST:
+      g_strfreev (g_key_file_get_string_list (self->file, known->group, known->key, NULL, &local_error));
       break;
     }
   if (local_error == NULL)
@@ -153,8 +160,11 @@ holler_config_load (const char *path, GError **error)
           g_clear_pointer (&self->path, g_free);
           return g_steal_pointer (&self);
         }
+      /* GKeyFile quotes the offending bytes, UTF-8 or not */
+      g_autofree char *why = g_utf8_make_valid (local_error->message, -1);
+
       g_set_error (error, HOLLER_ERROR, HOLLER_ERROR_CONFIG, _("Cannot read the config file %s: %s"),
-                   self->path, local_error->message);
+                   self->path, why);
       return NULL;
     }
   if (!validate (self, error))
@@ -196,4 +206,11 @@ holler_config_get_boolean (HollerConfig *self, const char *group, const char *ke
   if (!g_key_file_has_key (self->file, group, key, NULL))
     return fallback;
   return g_key_file_get_boolean (self->file, group, key, NULL);
+}
+
+/* "a;b;c" (GKeyFile lists); NULL when unset */
+char **
+holler_config_get_string_list (HollerConfig *self, const char *group, const char *key)
+{
+  return g_key_file_get_string_list (self->file, group, key, NULL, NULL);
 }

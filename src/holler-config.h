@@ -25,5 +25,7 @@ char       *holler_config_get_string (HollerConfig *config, const char *group, c
 gint64      holler_config_get_int    (HollerConfig *config, const char *group, const char *key, gint64 fallback);
 double      holler_config_get_double (HollerConfig *config, const char *group, const char *key, double fallback);
 gboolean    holler_config_get_boolean (HollerConfig *config, const char *group, const char *key, gboolean fallback);
+/* A GKeyFile list ("a;b"); NULL when unset */
+char      **holler_config_get_string_list (HollerConfig *config, const char *group, const char *key);
 
 G_END_DECLS

@@ -5,14 +5,24 @@
 #include "config.h"
 #include <string.h>
 #include <glib/gi18n.h>
+#include <gio/gio.h>
 #include <nice/agent.h>
 #include <nice/interfaces.h>
 #include "holler-ice.h"
 #include "holler-error.h"
 
 #define COMPONENT_ID 1
+#define STUN_DEFAULT_PORT 3478
+#define TURNS_DEFAULT_PORT 5349
+/* Lifetime of TURN REST credentials (coturn checks the expiry in the
+ * username at allocation time and on refreshes). */
+#define TURN_REST_TTL_S (24 * 3600)
+/* libnice's relayed candidates have type preference 30 over UDP and 20
+ * over TCP/TLS (the top byte of the priority). */
+#define RELAY_UDP_TYPE_PREF 30
 
-enum { SIGNAL_LOCAL_CANDIDATE, SIGNAL_GATHERING_DONE, SIGNAL_CONNECTED, SIGNAL_FAILED, N_SIGNALS };
+enum { SIGNAL_LOCAL_CANDIDATE, SIGNAL_GATHERING_DONE, SIGNAL_CONNECTED, SIGNAL_FAILED, SIGNAL_WARNING,
+       N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 struct _HollerIce
@@ -24,6 +34,7 @@ struct _HollerIce
   guint stream_id;
   gboolean connected;
   gboolean failed;
+  gboolean gathering_done;
   gboolean closed;
 
   HollerIceReceiveFunc receive_func;
@@ -32,7 +43,22 @@ struct _HollerIce
   GMutex pair_lock;   /* selected pair is read from other threads for stats */
   HollerIcePair pair;
   gboolean have_pair;
+
+  gboolean relay_only;
+  GPtrArray *stun_servers;  /* HollerIceServer, as configured */
+  GPtrArray *turn_servers;  /* HollerIceServer, as configured */
+  char *turn_secret;
+  char *turn_rest_id;
+  GPtrArray *turns;   /* TurnEntry: the TURN servers given to libnice */
 };
+
+/* One TURN server given to libnice, to tell whether it gave a candidate. */
+typedef struct {
+  HollerIceServerKind kind;
+  NiceAddress addr;
+  char *name;         /* the URI without credentials, for messages */
+  gboolean got_relay;
+} TurnEntry;
 
 G_DEFINE_TYPE (HollerIce, holler_ice, G_TYPE_OBJECT)
 
@@ -62,11 +88,71 @@ format_address (const NiceAddress *addr, char *out, gsize out_len)
 }
 
 static void
+turn_entry_free (TurnEntry *entry)
+{
+  g_free (entry->name);
+  g_free (entry);
+}
+
+static void
+warn (HollerIce *self, const char *text)
+{
+  g_signal_emit (self, signals[SIGNAL_WARNING], 0, text);
+}
+
+static gboolean
+relay_over_udp (const NiceCandidate *candidate)
+{
+  return (candidate->priority >> 24) == RELAY_UDP_TYPE_PREF;
+}
+
+/* libnice's copies of candidates do not say which TURN server a relayed
+ * one came from, only (by its priority) whether it runs over UDP or a
+ * stream (TCP/TLS); so a relay candidate counts for every configured
+ * server of its class. */
+static void
+mark_relay (HollerIce *self, const NiceCandidate *candidate)
+{
+  for (guint i = 0; self->turns != NULL && i < self->turns->len; i++)
+    {
+      TurnEntry *entry = g_ptr_array_index (self->turns, i);
+
+      if ((entry->kind == HOLLER_ICE_SERVER_TURN_UDP) == relay_over_udp (candidate))
+        entry->got_relay = TRUE;
+    }
+}
+
+static const char *
+relay_transport_name (HollerIce *self, const NiceCandidate *candidate)
+{
+  gboolean tls = FALSE, tcp = FALSE;
+
+  if (relay_over_udp (candidate))
+    return "udp";
+  for (guint i = 0; self->turns != NULL && i < self->turns->len; i++)
+    {
+      TurnEntry *entry = g_ptr_array_index (self->turns, i);
+
+      tls |= entry->kind == HOLLER_ICE_SERVER_TURN_TLS;
+      tcp |= entry->kind == HOLLER_ICE_SERVER_TURN_TCP;
+    }
+  return tls && !tcp ? "tls" : "tcp";
+}
+
+static void
 on_new_candidate (NiceAgent *agent, NiceCandidate *candidate, gpointer user_data)
 {
   HollerIce *self = user_data;
-  g_autofree char *sdp = nice_agent_generate_local_candidate_sdp (agent, candidate);
+  g_autofree char *sdp = NULL;
 
+  if (candidate->type == NICE_CANDIDATE_TYPE_RELAYED)
+    mark_relay (self, candidate);
+  if (self->closed)
+    return;
+  /* --relay-only: never tell the peer our own addresses. */
+  if (self->relay_only && candidate->type != NICE_CANDIDATE_TYPE_RELAYED)
+    return;
+  sdp = nice_agent_generate_local_candidate_sdp (agent, candidate);
   if (sdp == NULL)
     return;
   g_signal_emit (self, signals[SIGNAL_LOCAL_CANDIDATE], 0,
@@ -76,7 +162,27 @@ on_new_candidate (NiceAgent *agent, NiceCandidate *candidate, gpointer user_data
 static void
 on_gathering_done (NiceAgent *agent, guint stream_id, gpointer user_data)
 {
-  g_signal_emit (user_data, signals[SIGNAL_GATHERING_DONE], 0);
+  HollerIce *self = user_data;
+  gboolean any_relay = FALSE;
+
+  self->gathering_done = TRUE;
+  if (self->closed)
+    return;
+  for (guint i = 0; self->turns != NULL && i < self->turns->len; i++)
+    {
+      TurnEntry *entry = g_ptr_array_index (self->turns, i);
+      g_autofree char *text = NULL;
+
+      any_relay |= entry->got_relay;
+      if (entry->got_relay)
+        continue;
+      text = g_strdup_printf (_("TURN server %s gave no relay candidate (unreachable or refused credentials)"),
+                              entry->name);
+      warn (self, text);
+    }
+  if (self->relay_only && !any_relay)
+    warn (self, _("Relay only, but no TURN server gave a relay candidate: the call cannot connect"));
+  g_signal_emit (self, signals[SIGNAL_GATHERING_DONE], 0);
 }
 
 static void
@@ -92,6 +198,10 @@ on_selected_pair (NiceAgent *agent, guint stream_id, guint component_id,
   format_address (&remote->addr, self->pair.remote_address, sizeof self->pair.remote_address);
   g_strlcpy (self->pair.transport, local->transport == NICE_CANDIDATE_TRANSPORT_UDP ? "udp" : "tcp",
              sizeof self->pair.transport);
+  self->pair.relay_transport[0] = '\0';
+  if (local->type == NICE_CANDIDATE_TYPE_RELAYED)
+    g_strlcpy (self->pair.relay_transport, relay_transport_name (self, local),
+               sizeof self->pair.relay_transport);
   self->have_pair = TRUE;
   g_mutex_unlock (&self->pair_lock);
 }
@@ -115,6 +225,8 @@ on_component_state_changed (NiceAgent *agent, guint stream_id, guint component_i
   HollerIce *self = user_data;
 
   g_debug ("component state %s", nice_component_state_to_string (state));
+  if (self->closed)
+    return;
   if ((state == NICE_COMPONENT_STATE_CONNECTED || state == NICE_COMPONENT_STATE_READY)
       && !self->connected)
     {
@@ -141,12 +253,23 @@ on_receive (NiceAgent *agent, guint stream_id, guint component_id,
 }
 
 static void
+on_agent_closed (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_debug ("agent closed (TURN allocations released)");
+}
+
+static void
 holler_ice_dispose (GObject *object)
 {
   HollerIce *self = HOLLER_ICE (object);
 
   holler_ice_close (self);
+  /* Releases TURN allocations and lets pending STUN work finish; the
+   * task keeps the agent alive until then. */
+  if (self->agent != NULL)
+    nice_agent_close_async (self->agent, on_agent_closed, NULL);
   g_clear_object (&self->agent);
+  g_clear_pointer (&self->turns, g_ptr_array_unref);
   G_OBJECT_CLASS (holler_ice_parent_class)->dispose (object);
 }
 
@@ -156,6 +279,10 @@ holler_ice_finalize (GObject *object)
   HollerIce *self = HOLLER_ICE (object);
 
   g_mutex_clear (&self->pair_lock);
+  g_clear_pointer (&self->stun_servers, g_ptr_array_unref);
+  g_clear_pointer (&self->turn_servers, g_ptr_array_unref);
+  g_free (self->turn_secret);
+  g_free (self->turn_rest_id);
   g_main_context_unref (self->context);
   G_OBJECT_CLASS (holler_ice_parent_class)->finalize (object);
 }
@@ -180,12 +307,347 @@ holler_ice_class_init (HollerIceClass *klass)
   signals[SIGNAL_FAILED] = g_signal_new ("failed", G_TYPE_FROM_CLASS (klass),
                                          G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                          G_TYPE_NONE, 1, G_TYPE_ERROR);
+  signals[SIGNAL_WARNING] = g_signal_new ("warning", G_TYPE_FROM_CLASS (klass),
+                                          G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                          G_TYPE_NONE, 1, G_TYPE_STRING);
 }
 
 static void
 holler_ice_init (HollerIce *self)
 {
   g_mutex_init (&self->pair_lock);
+}
+
+/* --- stun:, turn: and turns: URIs --- */
+
+const char *
+holler_ice_server_kind_name (HollerIceServerKind kind)
+{
+  switch (kind)
+    {
+    case HOLLER_ICE_SERVER_STUN: return "stun";
+    case HOLLER_ICE_SERVER_TURN_UDP: return "udp";
+    case HOLLER_ICE_SERVER_TURN_TCP: return "tcp";
+    case HOLLER_ICE_SERVER_TURN_TLS: return "tls";
+    default: return "unknown";
+    }
+}
+
+void
+holler_ice_server_free (HollerIceServer *server)
+{
+  if (server == NULL)
+    return;
+  g_free (server->host);
+  g_free (server->username);
+  g_free (server->password);
+  g_free (server);
+}
+
+static HollerIceServer *
+server_uri_error (GError **error, const char *uri, gboolean turn, const char *why)
+{
+  g_set_error (error, HOLLER_ERROR, HOLLER_ERROR_USAGE, _("Bad %s server URI “%s”: %s (expected %s)"),
+               turn ? "TURN" : "STUN", uri, why,
+               turn ? "turn:USER:PASS@HOST[:PORT][?transport=udp|tcp] or turns:USER:PASS@HOST[:PORT]"
+                    : "stun:HOST[:PORT]");
+  return NULL;
+}
+
+static gboolean
+valid_host_name (const char *host)
+{
+  if (*host == '\0' || strlen (host) > 253)
+    return FALSE;
+  for (const char *p = host; *p != '\0'; p++)
+    if (!g_ascii_isalnum (*p) && *p != '-' && *p != '.')
+      return FALSE;
+  return TRUE;
+}
+
+/* "USER:PASS", percent-escapes allowed */
+static gboolean
+parse_userinfo (HollerIceServer *server, const char *userinfo, gsize len)
+{
+  const char *colon = memchr (userinfo, ':', len);
+
+  if (colon == NULL || colon == userinfo)
+    return FALSE;
+  server->username = g_uri_unescape_segment (userinfo, colon, NULL);
+  server->password = g_uri_unescape_segment (colon + 1, userinfo + len, NULL);
+  return server->username != NULL && server->password != NULL && *server->username != '\0';
+}
+
+/* "HOST[:PORT]" or "[V6]:PORT" */
+static gboolean
+parse_host_port (HollerIceServer *server, const char *hostport, guint default_port, const char **why)
+{
+  const char *port = NULL;
+  guint64 value = default_port;
+
+  if (hostport[0] == '[')
+    {
+      const char *end = strchr (hostport, ']');
+
+      if (end == NULL || (end[1] != '\0' && end[1] != ':'))
+        {
+          *why = _("unterminated IPv6 address");
+          return FALSE;
+        }
+      server->host = g_strndup (hostport + 1, end - hostport - 1);
+      if (!g_hostname_is_ip_address (server->host) || strchr (server->host, ':') == NULL)
+        {
+          *why = _("not an IPv6 address in brackets");
+          return FALSE;
+        }
+      port = end[1] == ':' ? end + 2 : NULL;
+    }
+  else
+    {
+      const char *colon = strchr (hostport, ':');
+
+      if (colon != NULL && strchr (colon + 1, ':') != NULL)
+        {
+          *why = _("an IPv6 address needs brackets");
+          return FALSE;
+        }
+      server->host = colon ? g_strndup (hostport, colon - hostport) : g_strdup (hostport);
+      if (!valid_host_name (server->host))
+        {
+          *why = _("bad host");
+          return FALSE;
+        }
+      port = colon ? colon + 1 : NULL;
+    }
+  if (port != NULL && !g_ascii_string_to_unsigned (port, 10, 1, 65535, &value, NULL))
+    {
+      *why = _("bad port");
+      return FALSE;
+    }
+  server->port = (guint16) value;
+  return TRUE;
+}
+
+HollerIceServer *
+holler_ice_server_parse (const char *uri, gboolean turn, GError **error)
+{
+  g_autoptr(HollerIceServer) server = g_new0 (HollerIceServer, 1);
+  g_autofree char *hostport = NULL;
+  const char *rest, *query, *at, *why = NULL;
+  guint default_port = STUN_DEFAULT_PORT;
+
+  if (turn && g_ascii_strncasecmp (uri, "turn:", 5) == 0)
+    {
+      rest = uri + 5;
+      server->kind = HOLLER_ICE_SERVER_TURN_UDP;
+    }
+  else if (turn && g_ascii_strncasecmp (uri, "turns:", 6) == 0)
+    {
+      rest = uri + 6;
+      server->kind = HOLLER_ICE_SERVER_TURN_TLS;
+      default_port = TURNS_DEFAULT_PORT;
+    }
+  else if (!turn && g_ascii_strncasecmp (uri, "stun:", 5) == 0)
+    {
+      rest = uri + 5;
+      server->kind = HOLLER_ICE_SERVER_STUN;
+    }
+  else if (!turn && g_ascii_strncasecmp (uri, "stuns:", 6) == 0)
+    return server_uri_error (error, uri, turn, _("STUN over TLS is not supported"));
+  else
+    return server_uri_error (error, uri, turn, _("wrong scheme"));
+
+  query = strchr (rest, '?');
+  if (query != NULL)
+    {
+      if (!turn)
+        return server_uri_error (error, uri, turn, _("unexpected “?”"));
+      if (g_ascii_strcasecmp (query + 1, "transport=tcp") == 0)
+        server->kind = server->kind == HOLLER_ICE_SERVER_TURN_TLS ? HOLLER_ICE_SERVER_TURN_TLS
+                                                                  : HOLLER_ICE_SERVER_TURN_TCP;
+      else if (g_ascii_strcasecmp (query + 1, "transport=udp") != 0)
+        return server_uri_error (error, uri, turn, _("transport must be udp or tcp"));
+      else if (server->kind == HOLLER_ICE_SERVER_TURN_TLS)
+        return server_uri_error (error, uri, turn, _("turns: runs over TCP (DTLS is not supported)"));
+    }
+  hostport = query ? g_strndup (rest, query - rest) : g_strdup (rest);
+  at = strrchr (hostport, '@');
+  if (at != NULL)
+    {
+      if (!turn)
+        return server_uri_error (error, uri, turn, _("a STUN server takes no credentials"));
+      if (!parse_userinfo (server, hostport, at - hostport))
+        return server_uri_error (error, uri, turn, _("credentials must be USER:PASS"));
+    }
+  if (!parse_host_port (server, at ? at + 1 : hostport, default_port, &why))
+    return server_uri_error (error, uri, turn, why);
+  return g_steal_pointer (&server);
+}
+
+char *
+holler_ice_turn_rest_credentials (const char *secret, const char *id, gint64 expiry_unix_time,
+                                  char **password)
+{
+  char *username = g_strdup_printf ("%" G_GINT64_FORMAT ":%s", expiry_unix_time, id ? id : "holler");
+  g_autoptr(GHmac) hmac = g_hmac_new (G_CHECKSUM_SHA1, (const guchar *) secret, strlen (secret));
+  guint8 digest[20];
+  gsize digest_len = sizeof digest;
+
+  g_hmac_update (hmac, (const guchar *) username, -1);
+  g_hmac_get_digest (hmac, digest, &digest_len);
+  *password = g_base64_encode (digest, digest_len);
+  return username;
+}
+
+/* libnice wants IP addresses; names are looked up here (blocking, once
+ * per call). */
+static gboolean
+resolve_server (const HollerIceServer *server, NiceAddress *addr, GError **error)
+{
+  g_autoptr(GResolver) resolver = NULL;
+  GList *list;
+
+  if (!nice_address_set_from_string (addr, server->host))
+    {
+      resolver = g_resolver_get_default ();
+      list = g_resolver_lookup_by_name (resolver, server->host, NULL, error);
+      if (list == NULL)
+        return FALSE;
+      g_autofree char *ip = g_inet_address_to_string (list->data);
+      g_resolver_free_addresses (list);
+      nice_address_set_from_string (addr, ip);
+    }
+  nice_address_set_port (addr, server->port);
+  return TRUE;
+}
+
+static char *
+server_display_name (const HollerIceServer *server)
+{
+  const char *scheme = server->kind == HOLLER_ICE_SERVER_STUN ? "stun"
+                       : server->kind == HOLLER_ICE_SERVER_TURN_TLS ? "turns" : "turn";
+  gboolean v6 = strchr (server->host, ':') != NULL;
+
+  return g_strdup_printf ("%s:%s%s%s:%u%s", scheme, v6 ? "[" : "", server->host, v6 ? "]" : "", server->port,
+                          server->kind == HOLLER_ICE_SERVER_TURN_UDP ? "?transport=udp"
+                          : server->kind == HOLLER_ICE_SERVER_TURN_TCP ? "?transport=tcp" : "");
+}
+
+static NiceRelayType
+relay_type (HollerIceServerKind kind)
+{
+  return kind == HOLLER_ICE_SERVER_TURN_TCP ? NICE_RELAY_TYPE_TURN_TCP
+         : kind == HOLLER_ICE_SERVER_TURN_TLS ? NICE_RELAY_TYPE_TURN_TLS : NICE_RELAY_TYPE_TURN_UDP;
+}
+
+static void
+configure_turn_server (HollerIce *self, const HollerIceServer *server)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *name = server_display_name (server);
+  g_autofree char *username = NULL;
+  g_autofree char *password = NULL;
+  char ip[NICE_ADDRESS_STRING_LEN];
+  TurnEntry *entry;
+  NiceAddress addr;
+
+  if (!resolve_server (server, &addr, &error))
+    {
+      g_autofree char *text = g_strdup_printf (_("TURN server %s: %s"), name, error->message);
+      warn (self, text);
+      return;
+    }
+  if (self->turn_secret != NULL)
+    username = holler_ice_turn_rest_credentials (self->turn_secret,
+                                                 server->username ? server->username : self->turn_rest_id,
+                                                 g_get_real_time () / G_USEC_PER_SEC + TURN_REST_TTL_S,
+                                                 &password);
+  else
+    {
+      username = g_strdup (server->username);
+      password = g_strdup (server->password);
+    }
+  nice_address_to_string (&addr, ip);
+  if (username == NULL
+      || !nice_agent_set_relay_info (self->agent, self->stream_id, COMPONENT_ID, ip, server->port,
+                                     username, password, relay_type (server->kind)))
+    {
+      g_autofree char *text = g_strdup_printf (_("TURN server %s could not be used (no credentials?)"), name);
+      warn (self, text);
+      return;
+    }
+  entry = g_new0 (TurnEntry, 1);
+  entry->kind = server->kind;
+  entry->addr = addr;
+  entry->name = g_steal_pointer (&name);
+  g_ptr_array_add (self->turns, entry);
+}
+
+static gboolean
+is_turn_udp_address (HollerIce *self, const NiceAddress *addr)
+{
+  for (guint i = 0; i < self->turns->len; i++)
+    {
+      TurnEntry *entry = g_ptr_array_index (self->turns, i);
+
+      if (entry->kind == HOLLER_ICE_SERVER_TURN_UDP && nice_address_equal (&entry->addr, addr))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* libnice takes one STUN server: the first one that resolves and is not
+ * also a TURN server over UDP (the TURN allocation already gives the
+ * server-reflexive candidate, and libnice drops Binding responses from a
+ * server it also uses for TURN, which stalls gathering). */
+static void
+configure_stun_server (HollerIce *self)
+{
+  for (guint i = 0; i < self->stun_servers->len; i++)
+    {
+      const HollerIceServer *server = g_ptr_array_index (self->stun_servers, i);
+      g_autofree char *name = server_display_name (server);
+      g_autoptr(GError) error = NULL;
+      char ip[NICE_ADDRESS_STRING_LEN];
+      NiceAddress addr;
+
+      if (!resolve_server (server, &addr, &error))
+        {
+          g_autofree char *text = g_strdup_printf (_("STUN server %s: %s"), name, error->message);
+          warn (self, text);
+          continue;
+        }
+      if (is_turn_udp_address (self, &addr))
+        {
+          g_debug ("%s is also a TURN server: its allocation gives the reflexive candidate", name);
+          continue;
+        }
+      nice_address_to_string (&addr, ip);
+      g_object_set (self->agent, "stun-server", ip, "stun-server-port", (guint) server->port, NULL);
+      g_debug ("STUN server %s (%s)", name, ip);
+      for (guint j = i + 1; j < self->stun_servers->len; j++)
+        g_debug ("STUN server %u ignored: libnice uses one", j + 1);
+      return;
+    }
+}
+
+static GPtrArray *
+parse_servers (const char * const *uris, gboolean turn)
+{
+  GPtrArray *servers = g_ptr_array_new_with_free_func ((GDestroyNotify) holler_ice_server_free);
+
+  for (gsize i = 0; uris != NULL && uris[i] != NULL; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      HollerIceServer *server = holler_ice_server_parse (uris[i], turn, &error);
+
+      /* Options were validated; anything left is a programming error. */
+      if (server == NULL)
+        g_warning ("%s", error->message);
+      else
+        g_ptr_array_add (servers, server);
+    }
+  return servers;
 }
 
 static gboolean
@@ -214,6 +676,17 @@ holler_ice_new (GMainContext *context, gboolean controlling, const HollerIceConf
                 "ice-tcp", FALSE,
                 "controlling-mode", controlling,
                 NULL);
+  self->stun_servers = parse_servers (config ? config->stun_servers : NULL, FALSE);
+  self->turn_servers = parse_servers (config ? config->turn_servers : NULL, TRUE);
+  self->turns = g_ptr_array_new_with_free_func ((GDestroyNotify) turn_entry_free);
+  if (config != NULL)
+    {
+      self->turn_secret = g_strdup (config->turn_secret);
+      self->turn_rest_id = g_strdup (config->turn_rest_id);
+      self->relay_only = config->relay_only;
+      /* Only relayed candidates are paired (and we trickle only those). */
+      g_object_set (self->agent, "force-relay", self->relay_only, NULL);
+    }
 
   if (config != NULL && config->addresses != NULL && config->addresses[0] != NULL)
     {
@@ -246,6 +719,11 @@ holler_ice_new (GMainContext *context, gboolean controlling, const HollerIceConf
 gboolean
 holler_ice_gather (HollerIce *self, GError **error)
 {
+  /* Servers are looked up and given to libnice here, once the caller
+   * listens to our "warning" signal. */
+  for (guint i = 0; i < self->turn_servers->len; i++)
+    configure_turn_server (self, g_ptr_array_index (self->turn_servers, i));
+  configure_stun_server (self);
   if (!nice_agent_gather_candidates (self->agent, self->stream_id))
     {
       g_set_error_literal (error, HOLLER_ERROR, HOLLER_ERROR_ICE_FAILED,
@@ -365,5 +843,9 @@ holler_ice_close (HollerIce *self)
   self->closed = TRUE;
   self->receive_func = NULL;
   nice_agent_attach_recv (self->agent, self->stream_id, COMPONENT_ID, self->context, NULL, NULL);
-  nice_agent_remove_stream (self->agent, self->stream_id);
+  /* libnice 0.1.21 can crash (a NULL dereference in a socket callback)
+   * when a stream is removed while STUN discovery is still pending; then
+   * the stream goes with the agent in dispose instead. */
+  if (self->gathering_done)
+    nice_agent_remove_stream (self->agent, self->stream_id);
 }

@@ -5,6 +5,7 @@
 #include "holler-options.h"
 #include "holler-media.h"
 #include "holler-error.h"
+#include "holler-ice.h"
 
 HollerCallOptions *
 holler_call_options_new (void)
@@ -24,6 +25,10 @@ holler_call_options_copy (const HollerCallOptions *options)
   o->output = g_strdup (options->output);
   o->ice_addresses = g_strdupv (options->ice_addresses);
   o->keylog = g_strdup (options->keylog);
+  o->stun_servers = g_strdupv (options->stun_servers);
+  o->turn_servers = g_strdupv (options->turn_servers);
+  o->turn_secret = g_strdup (options->turn_secret);
+  o->turn_rest_id = g_strdup (options->turn_rest_id);
   return o;
 }
 
@@ -36,7 +41,51 @@ holler_call_options_free (HollerCallOptions *o)
   g_free (o->output);
   g_strfreev (o->ice_addresses);
   g_free (o->keylog);
+  g_strfreev (o->stun_servers);
+  g_strfreev (o->turn_servers);
+  g_free (o->turn_secret);
+  g_free (o->turn_rest_id);
   g_free (o);
+}
+
+static gboolean
+validate_ice_servers (const HollerCallOptions *o, GError **error)
+{
+  gsize n_turn = o->turn_servers ? g_strv_length (o->turn_servers) : 0;
+
+  for (gsize i = 0; o->stun_servers != NULL && o->stun_servers[i] != NULL; i++)
+    {
+      g_autoptr(HollerIceServer) server = holler_ice_server_parse (o->stun_servers[i], FALSE, error);
+
+      if (server == NULL)
+        return FALSE;
+    }
+  for (gsize i = 0; i < n_turn; i++)
+    {
+      g_autoptr(HollerIceServer) server = holler_ice_server_parse (o->turn_servers[i], TRUE, error);
+
+      if (server == NULL)
+        return FALSE;
+      if (server->username == NULL && o->turn_secret == NULL)
+        {
+          g_set_error (error, HOLLER_ERROR, HOLLER_ERROR_USAGE,
+                       _("TURN server “%s” needs credentials: turn:USER:PASS@HOST or --turn-secret"),
+                       o->turn_servers[i]);
+          return FALSE;
+        }
+    }
+  if (o->turn_secret != NULL && *o->turn_secret == '\0')
+    {
+      g_set_error_literal (error, HOLLER_ERROR, HOLLER_ERROR_USAGE, _("The TURN secret is empty"));
+      return FALSE;
+    }
+  if (o->relay_only && n_turn == 0)
+    {
+      g_set_error_literal (error, HOLLER_ERROR, HOLLER_ERROR_USAGE,
+                           _("--relay-only needs a TURN server (--turn)"));
+      return FALSE;
+    }
+  return TRUE;
 }
 
 gboolean
@@ -67,5 +116,5 @@ holler_call_options_validate (const HollerCallOptions *o, GError **error)
           return FALSE;
         }
     }
-  return TRUE;
+  return validate_ice_servers (o, error);
 }

@@ -15,6 +15,11 @@ typedef struct {
   gboolean auto_answer;
   double connect_timeout;   /* seconds of peer silence before connecting that fail the call */
   char *keylog;             /* append exported SRTP keys here (debugging, tests) */
+  char **stun_servers;      /* "stun:HOST[:PORT]" */
+  char **turn_servers;      /* "turn[s]:[USER:PASS@]HOST[:PORT][?transport=udp|tcp]" */
+  char *turn_secret;        /* TURN REST shared secret (time-limited credentials) */
+  char *turn_rest_id;       /* user part of TURN REST usernames (our id; NULL: "holler") */
+  gboolean relay_only;      /* only relayed candidates */
 } HollerCallOptions;
 
 HollerCallOptions *holler_call_options_new  (void);

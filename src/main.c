@@ -36,6 +36,10 @@ typedef struct {
   char *signaling_ca;
   char *config;
   char *peer;              /* call: whom to call on a routed backend */
+  char **stun_servers;
+  char **turn_servers;
+  char *turn_secret;
+  gboolean relay_only;
 } CliOptions;
 
 /* Bounds the wait for the last messages (a bye) to leave on exit */
@@ -131,11 +135,18 @@ apply_config (CliOptions *cli, HollerConfig *config, gboolean outgoing)
   FILL (signaling_ca, "holler", "signaling-ca");
   FILL (input, "call", "input");
   FILL (output, "call", "output");
-#undef FILL
   if (cli->connect_timeout <= 0)
     cli->connect_timeout = holler_config_get_double (config, "call", "connect-timeout", 0);
   if (!cli->allow_loopback)
     cli->allow_loopback = holler_config_get_boolean (config, "call", "allow-loopback", FALSE);
+  if (cli->stun_servers == NULL)
+    cli->stun_servers = holler_config_get_string_list (config, "call", "stun");
+  if (cli->turn_servers == NULL)
+    cli->turn_servers = holler_config_get_string_list (config, "call", "turn");
+  FILL (turn_secret, "call", "turn-secret");
+  if (!cli->relay_only)
+    cli->relay_only = holler_config_get_boolean (config, "call", "relay-only", FALSE);
+#undef FILL
   if (!outgoing && !cli->auto_answer)
     cli->auto_answer = holler_config_get_boolean (config, "listen", "auto-answer", FALSE);
 }
@@ -178,6 +189,11 @@ run_peer (CliOptions *cli, gboolean outgoing, gint64 start_time)
   options->ice_addresses = g_strdupv (cli->ice_addresses);
   options->auto_answer = cli->auto_answer;
   options->keylog = g_strdup (cli->keylog);
+  options->stun_servers = g_strdupv (cli->stun_servers);
+  options->turn_servers = g_strdupv (cli->turn_servers);
+  options->turn_secret = g_strdup (cli->turn_secret);
+  options->turn_rest_id = g_strdup (cli->id);
+  options->relay_only = cli->relay_only;
   if (cli->connect_timeout > 0)
     options->connect_timeout = cli->connect_timeout;
 
@@ -257,6 +273,14 @@ add_call_entries (GOptionContext *context, CliOptions *cli, gboolean listen)
       N_("Trust the CA certificates in FILE (PEM) for wss://"), N_("FILE") },
     { "config", 'c', 0, G_OPTION_ARG_FILENAME, &cli->config,
       N_("Read the configuration from FILE (default ~/.config/holler/holler.conf)"), N_("FILE") },
+    { "stun", 0, 0, G_OPTION_ARG_STRING_ARRAY, &cli->stun_servers,
+      N_("STUN server stun:HOST[:PORT] (repeatable; the first usable one is used)"), N_("URI") },
+    { "turn", 0, 0, G_OPTION_ARG_STRING_ARRAY, &cli->turn_servers,
+      N_("TURN server turn:USER:PASS@HOST[:PORT][?transport=udp|tcp] or turns:… (repeatable)"), N_("URI") },
+    { "turn-secret", 0, 0, G_OPTION_ARG_STRING, &cli->turn_secret,
+      N_("Shared secret for time-limited TURN REST credentials (coturn --use-auth-secret)"), N_("SECRET") },
+    { "relay-only", 0, 0, G_OPTION_ARG_NONE, &cli->relay_only,
+      N_("Only connect through a TURN relay (hides our addresses from the peer)"), NULL },
     { NULL }
   };
   GOptionEntry listen_entries[] = {
@@ -282,6 +306,9 @@ cli_options_clear (CliOptions *cli)
   g_free (cli->signaling_ca);
   g_free (cli->config);
   g_free (cli->peer);
+  g_strfreev (cli->stun_servers);
+  g_strfreev (cli->turn_servers);
+  g_free (cli->turn_secret);
 }
 
 static int

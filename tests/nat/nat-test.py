@@ -1,0 +1,291 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""NAT lab scenarios: a real call between two holler processes in network
+namespaces behind nftables NAT routers, with coturn as STUN/TURN server and
+`holler serve` for signaling, all in a public namespace. See docs/nat.md.
+
+    nat-test.py SCENARIO [--holler PATH] [--wav-tone PATH] [--keep]
+    nat-test.py --all    (every scenario, then a table of results)
+    nat-test.py --list
+
+Exit 0 on success, 1 on failure, 77 (skip) without root, ip netns,
+nftables or coturn.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import natlab  # noqa: E402
+from natlab import PUB_IP, STUN_IP, TURN_USER, TURN_PASS, LabError  # noqa: E402
+
+STUN = "stun:%s:3478" % STUN_IP
+TURN_UDP = "turn:%s:%s@%s:3478?transport=udp" % (TURN_USER, TURN_PASS, PUB_IP)
+TURN_TCP = "turn:%s:%s@%s:3478?transport=tcp" % (TURN_USER, TURN_PASS, PUB_IP)
+TURN_WRONG_PASS = "turn:%s:wrong@%s:3478" % (TURN_USER, PUB_IP)
+TURN_DOWN = "turn:%s:%s@%s:3490" % (TURN_USER, TURN_PASS, PUB_IP)   # nothing listens there
+REST_SECRET = "nat-lab-shared-secret"
+CALLER_HZ, CALLEE_HZ = 440, 880
+# ICE failure must end the call within this long (checks, retransmissions
+# and the remote end-of-candidates included).
+FAIL_BOUND_S = 30
+
+
+def ice(*turn, stun=True):
+    args = ["--stun", STUN] if stun else []
+    for t in turn:
+        args += ["--turn", t]
+    return args
+
+
+# name: (description, lab topology, coturn options, caller (namespace, args),
+#        callee (namespace, args), expectation)
+SCENARIOS = {
+    "same-lan": dict(
+        doc="1: both peers on one LAN -> host/host",
+        caller=("a1", ice(TURN_UDP)), callee=("a2", ice(TURN_UDP)),
+        expect="host"),
+    "cone-cone": dict(
+        doc="2: each behind its own cone NAT -> srflx/prflx, no relay",
+        caller=("a1", ice(TURN_UDP)), callee=("b1", ice(TURN_UDP)),
+        expect="direct"),
+    "symmetric-cone": dict(
+        doc="3: symmetric NAT vs port-restricted cone NAT -> relay",
+        topology=dict(nat_a="symmetric"),
+        caller=("a1", ice(TURN_UDP)), callee=("b1", ice(TURN_UDP)),
+        expect="relay"),
+    "symmetric-symmetric": dict(
+        doc="4: both behind symmetric NATs -> relay",
+        topology=dict(nat_a="symmetric", nat_b="symmetric"),
+        caller=("a1", ice(TURN_UDP)), callee=("b1", ice(TURN_UDP)),
+        expect="relay"),
+    "udp-blocked": dict(
+        doc="5: UDP blocked at the caller's NAT -> TURN over TCP",
+        topology=dict(block_udp_a=True),
+        caller=("a1", ice(TURN_UDP, TURN_TCP)), callee=("b1", ice(TURN_UDP)),
+        expect="relay-tcp"),
+    "turn-broken": dict(
+        doc="6a: wrong TURN password / TURN down -> warnings, the direct (host) path used",
+        # On one LAN: with libnice 0.1.21 a failed UDP TURN allocation also
+        # costs the STUN srflx candidate of the same socket (docs/nat.md),
+        # so two cone NATs with broken TURN end in ice-failed.
+        caller=("a1", ice(TURN_WRONG_PASS)), callee=("a2", ice(TURN_DOWN)),
+        expect="host", warn=("caller", "callee")),
+    "nothing-works": dict(
+        doc="6b: symmetric NATs, TURN down -> ice-failed, exit 1, bounded time",
+        topology=dict(nat_a="symmetric", nat_b="symmetric"),
+        caller=("a1", ice(TURN_DOWN)), callee=("b1", ice(TURN_DOWN)),
+        expect="ice-failed", warn=("caller", "callee")),
+    "loss-10": dict(
+        doc="7: 10% random loss at the caller's NAT -> call stays up, tones arrive",
+        topology=dict(loss_a=10), duration=6,
+        # A lost check can let the relay pair win the race: any pair will do.
+        caller=("a1", ice(TURN_UDP)), callee=("b1", ice(TURN_UDP)),
+        expect="any", min_share=0.5, lossy=True),
+    "relay-only": dict(
+        doc="--relay-only on one LAN -> relay even though host would work",
+        caller=("a1", ice(TURN_UDP) + ["--relay-only"]),
+        callee=("a2", ice(TURN_UDP) + ["--relay-only"]),
+        expect="relay-both"),
+    "turn-rest": dict(
+        doc="TURN REST credentials (coturn --use-auth-secret) through symmetric NATs -> relay",
+        topology=dict(nat_a="symmetric", nat_b="symmetric"), secret=REST_SECRET,
+        caller=("a1", ["--turn", "turn:%s:3478" % PUB_IP, "--turn-secret", REST_SECRET]),
+        callee=("b1", ["--turn", "turn:%s:3478" % PUB_IP, "--turn-secret", REST_SECRET]),
+        expect="relay"),
+}
+
+
+class Failure(Exception):
+    pass
+
+
+def check(cond, what):
+    if not cond:
+        raise Failure(what)
+
+
+def tone_share(wav_tone, path, hz):
+    if not os.path.exists(path):
+        return {"seconds": 0, "share": 0, "dominant_hz": 0}
+    out = subprocess.run([wav_tone, path, str(hz)], capture_output=True, text=True)
+    if out.returncode != 0:
+        raise Failure("holler-wav-tone %s: %s" % (path, out.stderr.strip()))
+    return json.loads(out.stdout)
+
+
+def last_pair(peer):
+    pairs = peer.events("selected-pair")
+    return pairs[-1] if pairs else None
+
+
+def describe_pair(pair):
+    if pair is None:
+        return "none"
+    text = "%s/%s" % (pair["local_type"], pair["remote_type"])
+    if pair.get("relay_transport"):
+        text += " (relay over %s)" % pair["relay_transport"]
+    return text
+
+
+def run_scenario(name, holler, wav_tone, keep=False):
+    sc = SCENARIOS[name]
+    lab = natlab.Lab(holler, name)
+    result = {"scenario": name}
+    try:
+        lab.build(**sc.get("topology", {}))
+        lab.start_turn(secret=sc.get("secret"))
+        sig = lab.start_signaling()
+        duration = sc.get("duration", 3)
+        caller_wav = os.path.join(lab.dir, "heard-by-caller.wav")
+        callee_wav = os.path.join(lab.dir, "heard-by-callee.wav")
+        common = ["--json", "--signaling", sig, "--connect-timeout", str(FAIL_BOUND_S)]
+        callee_ns, callee_args = sc["callee"]
+        caller_ns, caller_args = sc["caller"]
+        callee = lab.peer(callee_ns, "callee", ["listen", "--auto-answer", "--id", "bob",
+                                                "--input", "tone:%d" % CALLEE_HZ,
+                                                "--output", "file:" + callee_wav]
+                          + common + callee_args)
+        callee.wait_event("signaling", 10)
+        start = time.monotonic()
+        caller = lab.peer(caller_ns, "caller", ["call", "bob", "--id", "alice",
+                                                "--duration", str(duration),
+                                                "--input", "tone:%d" % CALLER_HZ,
+                                                "--output", "file:" + caller_wav]
+                          + common + caller_args)
+        rc_caller = caller.wait(FAIL_BOUND_S + duration + 15)
+        wall = time.monotonic() - start
+        rc_callee = callee.wait(15)
+        result.update(check_outcome(sc, caller, callee, rc_caller, rc_callee, wall))
+        if sc["expect"] != "ice-failed":
+            result.update(check_audio(sc, wav_tone, caller_wav, callee_wav, caller, callee))
+        result["ok"] = True
+    except (Failure, LabError) as e:
+        result["ok"] = False
+        result["error"] = str(e)
+        result["logs"] = lab.dir
+        keep = True
+    finally:
+        lab.close(keep_dir=keep)
+    return result
+
+
+def check_outcome(sc, caller, callee, rc_caller, rc_callee, wall):
+    r = {}
+    for who, peer in (("caller", caller), ("callee", callee)):
+        warnings = [w.get("message", "") for w in peer.events("warning")]
+        if who in sc.get("warn", ()):
+            check(any("gave no relay candidate" in w for w in warnings),
+                  "%s: no TURN warning in its log (warnings: %s)" % (who, warnings))
+        r[who + "_warnings"] = [w for w in warnings if "TURN" in w or "relay" in w.lower()]
+    if sc["expect"] == "ice-failed":
+        ended = caller.first("ended")
+        check(rc_caller == 1, "caller exit status %s, expected 1" % rc_caller)
+        check(ended is not None and ended.get("reason") == "ice-failed",
+              "caller ended with %s, expected ice-failed" % (ended and ended.get("reason")))
+        check(wall < FAIL_BOUND_S, "ice-failed after %.1f s (bound %d s)" % (wall, FAIL_BOUND_S))
+        offering = caller.first("state", state="offering")
+        r["failed_after_ms"] = round(ended["t_ms"] - offering["t_ms"])
+        r["pair"] = "none (ice-failed)"
+        return r
+    check(rc_caller == 0, "caller exit status %s (see %s)" % (rc_caller, caller.log_path))
+    check(rc_callee == 0, "callee exit status %s (see %s)" % (rc_callee, callee.log_path))
+    pairs = {"caller": last_pair(caller), "callee": last_pair(callee)}
+    for who, pair in pairs.items():
+        check(pair is not None, "%s reported no selected pair" % who)
+        r[who + "_pair"] = describe_pair(pair)
+    types = [pairs[w][k] for w in pairs for k in ("local_type", "remote_type")]
+    expect = sc["expect"]
+    if expect == "host":
+        check(all(t == "host" for t in types), "expected host/host, got %s" % types)
+    elif expect == "direct":
+        check("relay" not in types, "expected a direct pair, got %s" % types)
+        check(any(t in ("srflx", "prflx") for t in types), "expected srflx/prflx, got %s" % types)
+    elif expect == "relay":
+        check("relay" in types, "expected a relayed pair, got %s" % types)
+    elif expect == "relay-both":
+        check(pairs["caller"]["local_type"] == "relay" and pairs["callee"]["local_type"] == "relay",
+              "expected both local candidates relayed, got %s" % types)
+    elif expect == "relay-tcp":
+        p = pairs["caller"]
+        check(p["local_type"] == "relay" and p.get("relay_transport") == "tcp",
+              "expected the caller on a TURN/TCP relay, got %s" % describe_pair(p))
+    offering = caller.first("state", state="offering")
+    connected = caller.first("selected-pair")
+    active = caller.first("state", state="active")
+    audio = caller.first("first-audio")
+    r["connected_ms"] = round(connected["t_ms"] - offering["t_ms"])
+    r["active_ms"] = round(active["t_ms"] - offering["t_ms"])
+    r["first_audio_ms"] = round(audio["since_call_ms"]) if audio else None
+    stats = [p.first("stats") for p in (caller, callee)]
+    r["packets_lost"] = [s.get("packets_lost") if s else None for s in stats]
+    if sc.get("lossy"):
+        check(any(s and s.get("packets_lost", 0) > 0 for s in stats),
+              "no packet was lost: is the loss rule in place?")
+    return r
+
+
+def check_audio(sc, wav_tone, caller_wav, callee_wav, caller, callee):
+    min_share = sc.get("min_share", 0.7)
+    heard_by_callee = tone_share(wav_tone, callee_wav, CALLER_HZ)
+    heard_by_caller = tone_share(wav_tone, caller_wav, CALLEE_HZ)
+    check(heard_by_callee["share"] > min_share,
+          "callee heard %d Hz in %.0f%% of blocks (want > %.0f%%)"
+          % (CALLER_HZ, heard_by_callee["share"] * 100, min_share * 100))
+    check(heard_by_caller["share"] > min_share,
+          "caller heard %d Hz in %.0f%% of blocks (want > %.0f%%)"
+          % (CALLEE_HZ, heard_by_caller["share"] * 100, min_share * 100))
+    return {"tone_share": [round(heard_by_caller["share"], 2), round(heard_by_callee["share"], 2)]}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("scenario", nargs="?")
+    ap.add_argument("--all", action="store_true")
+    ap.add_argument("--list", action="store_true")
+    ap.add_argument("--keep", action="store_true", help="keep the logs of a passing run")
+    ap.add_argument("--holler", default=os.environ.get("HOLLER_BIN"))
+    ap.add_argument("--wav-tone", default=os.environ.get("HOLLER_WAV_TONE"))
+    args = ap.parse_args()
+    if args.list:
+        for name, sc in SCENARIOS.items():
+            print("%-20s %s" % (name, sc["doc"]))
+        return 0
+    names = list(SCENARIOS) if args.all else [args.scenario]
+    if names == [None] or any(n not in SCENARIOS for n in names):
+        ap.error("give a scenario (--list) or --all")
+    if not args.holler or not args.wav_tone:
+        ap.error("--holler and --wav-tone (or HOLLER_BIN, HOLLER_WAV_TONE) are needed")
+    why = natlab.preflight()
+    if why is not None:
+        print("SKIP: " + why)
+        return 77
+    natlab.remove_leftovers()
+    failed = 0
+    for name in names:
+        print("# %s: %s" % (name, SCENARIOS[name]["doc"]), flush=True)
+        t = time.monotonic()
+        r = run_scenario(name, os.path.abspath(args.holler), os.path.abspath(args.wav_tone), args.keep)
+        # Random loss can, rarely, eat enough checks or audio to fail one
+        # run (seen once in ~40): a lossy scenario gets one more try, and
+        # the first failure is printed, not hidden.
+        if not r["ok"] and SCENARIOS[name].get("lossy"):
+            print("# %s failed once (%s; logs in %s), trying again" % (name, r["error"], r["logs"]), flush=True)
+            r = run_scenario(name, os.path.abspath(args.holler), os.path.abspath(args.wav_tone), args.keep)
+            r["retried"] = True
+        r["wall_s"] = round(time.monotonic() - t, 1)
+        print("NATLAB-RESULT " + json.dumps(r), flush=True)
+        if not r["ok"]:
+            failed += 1
+            print("FAIL %s: %s (logs in %s)" % (name, r["error"], r["logs"]), flush=True)
+        else:
+            print("ok %s" % name, flush=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
