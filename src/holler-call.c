@@ -14,6 +14,7 @@
 
 #define DTLS_TIMEOUT_MS 15000
 #define OPUS_PT 111
+#define MAX_EARLY_DTLS 16         /* datagrams: one handshake flight is a few */
 
 enum { SIGNAL_STATE_CHANGED, SIGNAL_ENDED, N_SIGNALS };
 static guint signals[N_SIGNALS];
@@ -39,6 +40,8 @@ struct _HollerCall
   gboolean dtls_client;
 
   HollerIce *ice;
+  gboolean ice_connected;
+  GPtrArray *early_dtls;          /* GBytes: DTLS sent before ICE had a pair */
   HollerDtls *dtls;
   HollerSrtp *srtp;               /* set once on the main context, then read by the sender */
   HollerMedia *media;
@@ -182,8 +185,15 @@ on_dtls_send (const guint8 *data, gsize len, gpointer user_data)
 {
   HollerCall *self = user_data;
 
-  if (self->ice != NULL)
-    holler_ice_send (self->ice, data, len);
+  if (self->ice == NULL || holler_ice_send (self->ice, data, len))
+    return;
+  /* As DTLS server we answer a ClientHello as soon as it arrives, and a
+   * browser sends it once its own pair is nominated, which can be before
+   * libnice reports ours: the flight would be dropped (no selected pair)
+   * and the handshake stall ~1 s until a retransmission (seen with
+   * Chromium 156 calling holler). Keep it and send it on "connected". */
+  if (!self->ice_connected && self->early_dtls->len < MAX_EARLY_DTLS)
+    g_ptr_array_add (self->early_dtls, g_bytes_new (data, len));
 }
 
 /* Streaming thread: protect and send. self->srtp and self->ice outlive the
@@ -216,6 +226,8 @@ report_pair (HollerCall *self)
   json_object_set_string_member (fields, "remote_type", pair.remote_type);
   json_object_set_string_member (fields, "remote_address", pair.remote_address);
   json_object_set_string_member (fields, "transport", pair.transport);
+  if (pair.relay_transport[0] != '\0')
+    json_object_set_string_member (fields, "relay_transport", pair.relay_transport);
   holler_reporter_emit (self->reporter, self->label, "selected-pair", fields,
                         _("Selected pair: %s %s ↔ %s %s (%s)"), pair.local_type, pair.local_address,
                         pair.remote_type, pair.remote_address, pair.transport);
@@ -355,7 +367,15 @@ on_ice_connected (HollerIce *ice, gpointer user_data)
 {
   HollerCall *self = user_data;
 
+  self->ice_connected = TRUE;
   report_pair (self);
+  for (guint i = 0; i < self->early_dtls->len; i++)
+    {
+      GBytes *datagram = g_ptr_array_index (self->early_dtls, i);
+
+      holler_ice_send (ice, g_bytes_get_data (datagram, NULL), g_bytes_get_size (datagram));
+    }
+  g_ptr_array_set_size (self->early_dtls, 0);
   if (self->dtls != NULL)
     holler_dtls_start (self->dtls, DTLS_TIMEOUT_MS);
 }
@@ -369,6 +389,17 @@ on_ice_failed (HollerIce *ice, GError *error, gpointer user_data)
     end_call (self, "connection-lost", TRUE, TRUE, error->message);
   else
     fail_with_error (self, error);
+}
+
+static void
+on_ice_warning (HollerIce *ice, const char *text, gpointer user_data)
+{
+  HollerCall *self = user_data;
+
+  JsonObject *fields = json_object_new ();
+
+  json_object_set_string_member (fields, "message", text);
+  holler_reporter_emit (self->reporter, self->label, "warning", fields, "%s", text);
 }
 
 static void
@@ -401,6 +432,11 @@ create_ice (HollerCall *self, GError **error)
   HollerIceConfig config = {
     .allow_loopback = self->options->allow_loopback,
     .addresses = (const char * const *) self->options->ice_addresses,
+    .stun_servers = (const char * const *) self->options->stun_servers,
+    .turn_servers = (const char * const *) self->options->turn_servers,
+    .turn_secret = self->options->turn_secret,
+    .turn_rest_id = self->options->turn_rest_id,
+    .relay_only = self->options->relay_only,
   };
 
   self->ice = holler_ice_new (NULL, self->outgoing, &config);
@@ -409,6 +445,7 @@ create_ice (HollerCall *self, GError **error)
   g_signal_connect_object (self->ice, "gathering-done", G_CALLBACK (on_gathering_done), self, 0);
   g_signal_connect_object (self->ice, "connected", G_CALLBACK (on_ice_connected), self, 0);
   g_signal_connect_object (self->ice, "failed", G_CALLBACK (on_ice_failed), self, 0);
+  g_signal_connect_object (self->ice, "warning", G_CALLBACK (on_ice_warning), self, 0);
   return TRUE;
 }
 
@@ -429,9 +466,15 @@ add_remote_candidate (HollerCall *self, const char *candidate)
 {
   g_autoptr(GError) error = NULL;
 
-  if (!holler_ice_add_remote_candidate (self->ice, candidate, &error))
-    holler_reporter_emit (self->reporter, self->label, "warning",
-                          json_object_new (), "%s", error->message);
+  JsonObject *fields;
+
+  if (holler_ice_add_remote_candidate (self->ice, candidate, &error))
+    return;
+  /* with the text, so a script can tell which candidates a browser sent
+   * that we skip (mDNS names, TCP) */
+  fields = json_object_new ();
+  json_object_set_string_member (fields, "message", error->message);
+  holler_reporter_emit (self->reporter, self->label, "warning", fields, "%s", error->message);
 }
 
 /* Credentials, then every candidate we have so far. */
@@ -797,6 +840,7 @@ holler_call_finalize (GObject *object)
   g_free (self->end_reason);
   g_clear_pointer (&self->remote, holler_sdp_description_free);
   g_ptr_array_unref (self->pending_candidates);
+  g_ptr_array_unref (self->early_dtls);
   holler_call_options_free (self->options);
   holler_reporter_unref (self->reporter);
   G_OBJECT_CLASS (holler_call_parent_class)->finalize (object);
@@ -822,6 +866,7 @@ static void
 holler_call_init (HollerCall *self)
 {
   self->pending_candidates = g_ptr_array_new_with_free_func (g_free);
+  self->early_dtls = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
   self->opus_pt = OPUS_PT;
   self->mid = g_strdup ("0");
 }

@@ -36,8 +36,11 @@ holler_rendezvous_tokens_load (const char *path, GError **error)
 
   if (!g_key_file_load_from_file (file, path, G_KEY_FILE_NONE, &local_error))
     {
+      /* GKeyFile quotes the offending bytes, UTF-8 or not */
+      g_autofree char *why = g_utf8_make_valid (local_error->message, -1);
+
       g_set_error (error, HOLLER_ERROR, HOLLER_ERROR_CONFIG,
-                   _("Cannot read the token file %s: %s"), path, local_error->message);
+                   _("Cannot read the token file %s: %s"), path, why);
       return NULL;
     }
   keys = g_key_file_get_keys (file, TOKENS_GROUP, NULL, NULL);
@@ -53,9 +56,11 @@ holler_rendezvous_tokens_load (const char *path, GError **error)
 
       if (!holler_rendezvous_id_is_valid (keys[i]))
         {
+          g_autofree char *id = g_utf8_make_valid (keys[i], -1);
+
           g_set_error (error, HOLLER_ERROR, HOLLER_ERROR_CONFIG,
                        _("Token file %s: “%s” is not a valid id (1–64 characters from A–Z a–z 0–9 . _ -)"),
-                       path, keys[i]);
+                       path, id);
           return NULL;
         }
       if (token == NULL || token[0] == '\0')

@@ -13,6 +13,7 @@
 #include "holler-rendezvous.h"
 #include "holler-rendezvous-client.h"
 #include "holler-rendezvous-tokens.h"
+#include "holler-rendezvous-web.h"
 #include "holler-server-log.h"
 #include "holler-error.h"
 
@@ -443,6 +444,8 @@ holler_rendezvous_start (HollerRendezvous *self, GError **error)
   /* permessage-deflate would let a small frame inflate far past the limit */
   soup_server_remove_websocket_extension (self->server, SOUP_TYPE_WEBSOCKET_EXTENSION_DEFLATE);
   soup_server_add_websocket_handler (self->server, WS_PATH, NULL, NULL, on_websocket, self, NULL);
+  /* the web client at / (every other path but WS_PATH) */
+  holler_rendezvous_web_add_handler (self->server);
   address = g_inet_socket_address_new (self->address, self->options->port);
   socket = listen_socket (address, error);
   if (socket == NULL

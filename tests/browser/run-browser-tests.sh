@@ -1,0 +1,58 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Browser interop tests (meson suite "browser"): Debian's chromium, headless,
+# driven by playwright-core, calls holler and is called by it through
+# `holler serve`, which also serves the web client.
+#
+# Everything runs in a fresh network namespace with one veth interface
+# (10.77.N.1/24, no default route): Chromium gathers no ICE candidates on
+# loopback alone, and nothing may reach the machine's own network
+# (DESIGN.md §5). Whatever was started in it is killed, and the namespace
+# deleted, on exit. Exit 77 (skipped) without root, chromium, node or
+# playwright-core (`npm ci` in tests/browser).
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+skip () { echo "SKIP: $*"; exit 77; }
+
+[ "$(id -u)" = 0 ] || skip "needs root for a network namespace"
+CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
+[ -x "$CHROMIUM" ] || skip "no $CHROMIUM (apt-get install chromium)"
+command -v node > /dev/null || skip "no node (apt-get install nodejs npm)"
+[ -f "$here/node_modules/playwright-core/package.json" ] \
+  || skip "no playwright-core: run 'npm ci' in $here"
+command -v gst-launch-1.0 > /dev/null || skip "no gst-launch-1.0 (apt-get install gstreamer1.0-tools)"
+command -v ip > /dev/null || skip "no ip (apt-get install iproute2)"
+: "${HOLLER_BIN:?HOLLER_BIN must name the holler binary}"
+: "${HOLLER_WAV_TONE:?HOLLER_WAV_TONE must name the holler-wav-tone helper}"
+export CHROMIUM
+export HOLLER_BROWSER_ARTIFACTS=${HOLLER_BROWSER_ARTIFACTS:-$PWD/browser-artifacts}
+
+ns=holler-browser-$$
+net=$(( $$ % 200 + 20 ))
+export HOLLER_TEST_ADDRESS=10.77.$net.1
+
+cleanup () {
+  local pids
+  pids=$(ip netns pids "$ns" 2> /dev/null)
+  [ -n "$pids" ] && kill $pids 2> /dev/null && sleep 0.3
+  pids=$(ip netns pids "$ns" 2> /dev/null)
+  [ -n "$pids" ] && kill -9 $pids 2> /dev/null
+  ip netns delete "$ns" 2> /dev/null
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+ip netns add "$ns" 2> /dev/null || skip "cannot create a network namespace (no CAP_NET_ADMIN?)"
+ip -n "$ns" link set lo up
+# both ends of the pair stay in the namespace: an interface with carrier
+ip -n "$ns" link add hb0 type veth peer name hb1
+ip -n "$ns" address add "$HOLLER_TEST_ADDRESS/24" dev hb0
+ip -n "$ns" link set hb1 up
+ip -n "$ns" link set hb0 up
+
+rm -rf "$HOLLER_BROWSER_ARTIFACTS"
+mkdir -p "$HOLLER_BROWSER_ARTIFACTS"
+# in the background, so a TERM (meson's timeout) runs the trap at once
+ip netns exec "$ns" node "$here/browser-test.mjs" &
+wait $!
