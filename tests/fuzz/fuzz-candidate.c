@@ -34,6 +34,10 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   if (size > 65536)
     return 0;
   line = fuzz_strndup (data, size);
+  /* candidates reach HollerIce only from JSON strings and SDP, both
+   * checked to be UTF-8 first: that is the function's precondition */
+  if (!g_utf8_validate (line, -1, NULL))
+    return 0;
   ice = holler_ice_new (context, TRUE, NULL);
   FUZZ_CHECK (holler_ice_set_remote_credentials (ice, "abcd", "0123456789abcdefghijkl", NULL),
               "credentials refused");
