@@ -80,8 +80,13 @@ check_value (HollerConfig *self, const KnownKey *known, GError **error)
     }
   if (local_error == NULL)
     return TRUE;
-  g_set_error (error, HOLLER_ERROR, HOLLER_ERROR_CONFIG, _("%s: [%s] %s: %s"),
-               self->path, known->group, known->key, local_error->message);
+  /* GKeyFile quotes the value, UTF-8 or not */
+  {
+    g_autofree char *why = g_utf8_make_valid (local_error->message, -1);
+
+    g_set_error (error, HOLLER_ERROR, HOLLER_ERROR_CONFIG, _("%s: [%s] %s: %s"),
+                 self->path, known->group, known->key, why);
+  }
   return FALSE;
 }
 

@@ -264,9 +264,10 @@ holler_ice_dispose (GObject *object)
   HollerIce *self = HOLLER_ICE (object);
 
   holler_ice_close (self);
-  /* Releases TURN allocations and lets pending STUN work finish; the
-   * task keeps the agent alive until then. */
-  if (self->agent != NULL)
+  /* With TURN: releases the allocations and lets pending STUN work
+   * finish; the task keeps the agent alive until then. Without TURN the
+   * last unref frees the agent (and its streams' contexts) at once. */
+  if (self->agent != NULL && self->turns != NULL && self->turns->len > 0)
     nice_agent_close_async (self->agent, on_agent_closed, NULL);
   g_clear_object (&self->agent);
   g_clear_pointer (&self->turns, g_ptr_array_unref);
