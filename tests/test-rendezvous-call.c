@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include "holler-test-relay.h"
@@ -122,11 +123,18 @@ on_exited (GObject *source, GAsyncResult *result, gpointer user_data)
 
 /* A terminal for `listen` to answer on: the child gets a new session with
  * the pty as its controlling terminal, so /dev/tty is ours to write. */
+/* Children die with the test, even when an assertion aborts it before
+ * teardown. @user_data: a pty for `listen` to answer on (-1: none); the
+ * child gets a new session with it as its controlling terminal, so
+ * /dev/tty is ours to write. */
 static void
-child_take_tty (gpointer user_data)
+child_setup (gpointer user_data)
 {
   int fd = GPOINTER_TO_INT (user_data);
 
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+  if (fd < 0)
+    return;
   setsid ();
   ioctl (fd, TIOCSCTTY, 0);
 }
@@ -140,8 +148,7 @@ spawn_full (Fixture *f, const char *name, const char * const *argv, int tty_fd)
   g_autoptr(GError) error = NULL;
   Proc *p = g_new0 (Proc, 1);
 
-  if (tty_fd >= 0)
-    g_subprocess_launcher_set_child_setup (launcher, child_take_tty, GINT_TO_POINTER (tty_fd), NULL);
+  g_subprocess_launcher_set_child_setup (launcher, child_setup, GINT_TO_POINTER (tty_fd), NULL);
   p->name = g_strdup (name);
   p->log = g_string_new (NULL);
   p->cancellable = g_cancellable_new ();
