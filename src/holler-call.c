@@ -3,6 +3,7 @@
 #define G_LOG_DOMAIN "holler-call"
 
 #include "config.h"
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <glib/gi18n.h>
@@ -277,7 +278,7 @@ write_keylog (HollerCall *self, const HollerSrtpKeys *keys)
   f = fopen (self->options->keylog, "a");
   if (f == NULL)
     {
-      g_warning ("Cannot write the key log %s", self->options->keylog);
+      g_warning (_("Cannot write the key log %s"), self->options->keylog);
       return;
     }
   local = g_malloc0 (keys->key_len * 2 + 1);
@@ -735,8 +736,8 @@ report_stats (HollerCall *self)
   json_object_set_double_member (fields, "received_tone_hz", stats.tone_hz);
   json_object_set_double_member (fields, "received_level_db", stats.level_db);
   holler_reporter_emit (self->reporter, self->label, "stats", fields,
-                        _("Sent %" G_GUINT64_FORMAT " packets (%" G_GUINT64_FORMAT " bytes), received %"
-                          G_GUINT64_FORMAT " (%" G_GUINT64_FORMAT " bytes), lost %" G_GINT64_FORMAT
+                        _("Sent %" PRIu64 " packets (%" PRIu64 " bytes), received %"
+                          PRIu64 " (%" PRIu64 " bytes), lost %" PRId64
                           ", jitter %.2f ms, received tone %.0f Hz at %.1f dBFS"),
                         stats.packets_sent, stats.bytes_sent, stats.packets_received, stats.bytes_received,
                         stats.packets_lost, stats.jitter_ms, stats.tone_hz, stats.level_db);

@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "holler"
 
 #include "config.h"
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <glib/gi18n.h>
@@ -42,8 +43,8 @@ check_side (HollerRunner *runner, const char *name, double expected_hz)
     }
   holler_call_get_selected_pair (call, &pair);
   ok = stats.packets_received > 0 && fabs (stats.tone_hz - expected_hz) < expected_hz * 0.02;
-  fprintf (stderr, _("%s: pair %s %s ↔ %s %s; sent %" G_GUINT64_FORMAT " packets, received %"
-                     G_GUINT64_FORMAT " (lost %" G_GINT64_FORMAT "); heard %.1f Hz (expected %.0f Hz): %s\n"),
+  fprintf (stderr, _("%s: pair %s %s ↔ %s %s; sent %" PRIu64 " packets, received %"
+                     PRIu64 " (lost %" PRId64 "); heard %.1f Hz (expected %.0f Hz): %s\n"),
            name, pair.local_type, pair.local_address, pair.remote_type, pair.remote_address,
            stats.packets_sent, stats.packets_received, stats.packets_lost, stats.tone_hz, expected_hz,
            ok ? _("OK") : _("WRONG"));

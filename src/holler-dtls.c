@@ -71,7 +71,6 @@ fingerprint_of (X509 *cert)
 static gboolean
 make_certificate (GError **error)
 {
-  g_autoptr(GString) serial_hex = NULL;
   unsigned char serial[8];
   X509_NAME *name;
   BIGNUM *bn;

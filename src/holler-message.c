@@ -84,18 +84,18 @@ check_strict_json (const char *text, gsize length, GError **error)
       guchar c = text[i];
 
       if (c == '\0')
-        return invalid (error, _("Not JSON: NUL byte at offset %" G_GSIZE_FORMAT), i);
+        return invalid (error, _("Not JSON: NUL byte at offset %zu"), i);
       if (in_string)
         {
           if (c < 0x20)
-            return invalid (error, _("Not JSON: control character in a string at offset %" G_GSIZE_FORMAT), i);
+            return invalid (error, _("Not JSON: control character in a string at offset %zu"), i);
           if (c == '"')
             in_string = FALSE;
           else if (c == '\\')
             {
               /* json-glib would silently cut the string short there */
               if (length - i >= 6 && memcmp (text + i + 1, "u0000", 5) == 0)
-                return invalid (error, _("Not JSON: string with \\u0000 at offset %" G_GSIZE_FORMAT), i);
+                return invalid (error, _("Not JSON: string with \\u0000 at offset %zu"), i);
               i++;
             }
           continue;
@@ -103,7 +103,7 @@ check_strict_json (const char *text, gsize length, GError **error)
       if (c == ' ' || c == '\t' || c == '\n' || c == '\r')
         continue;
       if (closed)
-        return invalid (error, _("Not JSON: more text after the object, at offset %" G_GSIZE_FORMAT), i);
+        return invalid (error, _("Not JSON: more text after the object, at offset %zu"), i);
       switch (c)
         {
         case '{':
@@ -124,8 +124,8 @@ check_strict_json (const char *text, gsize length, GError **error)
           /* numbers, true, false, null and separators; json-glib words it */
           if (!g_ascii_isalnum (c) && strchr ("+-.,:", c) == NULL)
             return invalid (error, g_ascii_isprint (c)
-                                   ? _("Not JSON: unexpected “%c” at offset %" G_GSIZE_FORMAT)
-                                   : _("Not JSON: unexpected byte 0x%02x at offset %" G_GSIZE_FORMAT),
+                                   ? _("Not JSON: unexpected “%c” at offset %zu")
+                                   : _("Not JSON: unexpected byte 0x%02x at offset %zu"),
                             c, i);
         }
     }

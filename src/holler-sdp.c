@@ -129,7 +129,7 @@ check_text (const char *text, GError **error)
     return invalid (error, _("Not SDP (it must start with v=0)"));
   length = strlen (text);
   if (length > MAX_SDP_LENGTH)
-    return invalid (error, _("SDP too long (%" G_GSIZE_FORMAT " bytes)"), length);
+    return invalid (error, _("SDP too long (%zu bytes)"), length);
   if (!g_utf8_validate (text, length, NULL))
     return invalid (error, _("SDP is not valid UTF-8"));
   for (gsize i = 0; i < length; i++)

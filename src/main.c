@@ -336,7 +336,9 @@ main (int argc, char **argv)
   int status;
 
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  /* HOLLER_LOCALEDIR overrides the compiled-in locale directory: for the
+   * tests and uninstalled runs (build/po holds <lang>/LC_MESSAGES/holler.mo). */
+  bindtextdomain (GETTEXT_PACKAGE, g_getenv ("HOLLER_LOCALEDIR") ? g_getenv ("HOLLER_LOCALEDIR") : LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 

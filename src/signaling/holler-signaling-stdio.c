@@ -84,7 +84,7 @@ on_line_read (GObject *source, GAsyncResult *result, gpointer user_data)
   else if (length > MAX_LINE_LENGTH)
     {
       g_autoptr(GError) junk = g_error_new (HOLLER_ERROR, HOLLER_ERROR_INVALID_MESSAGE,
-                                            _("Signaling line too long (%" G_GSIZE_FORMAT " bytes)"),
+                                            _("Signaling line too long (%zu bytes)"),
                                             length);
       holler_signaling_emit_junk (HOLLER_SIGNALING (self), junk);
     }
