@@ -27,6 +27,10 @@ struct _HollerTestRelay
   gboolean capture;
   GPtrArray *proxies;
   GPtrArray *captured;
+  HollerTestFilter filter;
+  gpointer filter_data;
+  GSocket *route_socket;          /* how caller media last reached the callee */
+  GSocketAddress *route_address;
   GMainLoop *loop;
   GCancellable *cancellable;
 };
@@ -58,8 +62,22 @@ on_proxy_readable (GSocket *socket, GIOCondition cond, gpointer user_data)
   /* the caller's packets: out of its own candidate's proxy, or into the callee's */
   gboolean from_caller = from_inside == (p->owner == 0);
 
+  if (p->relay->filter != NULL && !p->relay->filter (from_caller, buf, n, p->relay->filter_data))
+    {
+      g_object_unref (from);
+      return G_SOURCE_CONTINUE;
+    }
   if (from_caller && buf[0] >= 128 && buf[0] <= 191)
-    g_ptr_array_add (p->relay->captured, g_bytes_new (buf, n));
+    {
+      GSocketAddress *to = from_inside ? p->outside : p->inside;
+
+      g_ptr_array_add (p->relay->captured, g_bytes_new (buf, n));
+      if (to != NULL && to != p->relay->route_address)
+        {
+          g_set_object (&p->relay->route_socket, socket);
+          g_set_object (&p->relay->route_address, to);
+        }
+    }
   if (from_inside)
     {
       if (p->outside != NULL)
@@ -306,6 +324,42 @@ holler_test_relay_stderr (HollerTestRelay *relay, int peer)
   return text ? text : g_strdup ("");
 }
 
+void
+holler_test_relay_set_filter (HollerTestRelay *relay, HollerTestFilter func, gpointer user_data)
+{
+  relay->capture = TRUE;
+  relay->filter = func;
+  relay->filter_data = user_data;
+}
+
+gboolean
+holler_test_relay_send_to_callee (HollerTestRelay *relay, const guint8 *data, gsize len)
+{
+  if (relay->route_socket == NULL)
+    return FALSE;
+  return g_socket_send_to (relay->route_socket, relay->route_address, (const char *) data, len, NULL, NULL)
+         == (gssize) len;
+}
+
+GInetSocketAddress *
+holler_test_relay_candidate_address (HollerTestRelay *relay, int peer)
+{
+  for (guint i = 0; i < relay->proxies->len; i++)
+    {
+      Proxy *p = g_ptr_array_index (relay->proxies, i);
+
+      if (p->owner == peer)
+        return G_INET_SOCKET_ADDRESS (p->inside);
+    }
+  return NULL;
+}
+
+GSubprocess *
+holler_test_relay_get_process (HollerTestRelay *relay, int peer)
+{
+  return relay->proc[peer];
+}
+
 GPtrArray *
 holler_test_relay_captured (HollerTestRelay *relay)
 {
@@ -325,6 +379,8 @@ holler_test_relay_free (HollerTestRelay *relay)
       g_free (relay->stderr_path[i]);
       g_ptr_array_unref (relay->inject[i]);
     }
+  g_clear_object (&relay->route_socket);
+  g_clear_object (&relay->route_address);
   g_ptr_array_unref (relay->proxies);
   g_ptr_array_unref (relay->captured);
   g_main_loop_unref (relay->loop);

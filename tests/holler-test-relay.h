@@ -34,6 +34,19 @@ char *holler_test_relay_stderr (HollerTestRelay *relay, int peer);
 GPtrArray *holler_test_relay_captured (HollerTestRelay *relay);
 void  holler_test_relay_free (HollerTestRelay *relay);
 
+/* Called for every datagram the proxies pass (from_caller: it goes caller →
+ * callee); return FALSE to drop it. Implies enable_capture. */
+typedef gboolean (*HollerTestFilter) (gboolean from_caller, const guint8 *data, gsize len, gpointer user_data);
+void  holler_test_relay_set_filter (HollerTestRelay *relay, HollerTestFilter func, gpointer user_data);
+/* Send a datagram to the callee the way the caller's media last reached it
+ * (same proxy socket, so it comes from the address the callee expects).
+ * FALSE if no caller media has passed yet. Needs enable_capture. */
+gboolean holler_test_relay_send_to_callee (HollerTestRelay *relay, const guint8 *data, gsize len);
+/* The real address (not the proxy's) of a peer's first UDP candidate, or
+ * NULL before one was signaled. Needs enable_capture. */
+GInetSocketAddress *holler_test_relay_candidate_address (HollerTestRelay *relay, int peer);
+GSubprocess *holler_test_relay_get_process (HollerTestRelay *relay, int peer);
+
 /* The JSON events ("event" member equal to name) in a --json stderr text */
 GPtrArray *holler_test_find_events (const char *stderr_text, const char *name);
 
