@@ -2,13 +2,13 @@
 #define G_LOG_DOMAIN "holler-serve"
 
 #include "config.h"
+#include <inttypes.h>
 #include <string.h>
 #include <glib/gi18n.h>
 #include "holler-rendezvous-client.h"
 #include "holler-server-log.h"
+#include "holler-rendezvous-frame.h"
 
-/* json-glib recurses per nesting level; deeper frames are refused first */
-#define MAX_DEPTH 32
 #define LIMIT_NOTICE_US G_USEC_PER_SEC
 
 enum {
@@ -73,7 +73,7 @@ report_rate_limited (HollerRendezvousClient *self)
   self->n_limited++;
   if (self->limit_noticed_us != 0 && now - self->limit_noticed_us < LIMIT_NOTICE_US)
     return;
-  holler_server_log (self->quiet, _("rate-limited %s (%s): %" G_GUINT64_FORMAT " message(s) dropped"),
+  holler_server_log (self->quiet, _("rate-limited %s (%s): %" PRIu64 " message(s) dropped"),
                      display_id (self), self->address, self->n_limited);
   holler_rendezvous_client_send_error (self, "rate-limited", NULL,
                                        _("More than %g messages per second: message dropped"),
@@ -82,104 +82,11 @@ report_rate_limited (HollerRendezvousClient *self)
   self->n_limited = 0;
 }
 
-/* Strict enough for json-glib to be safe and strict: no NUL byte (raw or
- * escaped), at most MAX_DEPTH levels of nesting, nothing after the
- * top-level value, no characters JSON has no use for outside strings.
- * Strings are skipped with their escapes, so brackets inside them do not
- * count. */
-static const char *
-check_json_text (const char *text, gsize length)
-{
-  guint depth = 0;
-  gboolean in_string = FALSE, closed = FALSE;
-
-  for (gsize i = 0; i < length; i++)
-    {
-      char c = text[i];
-
-      if (c == '\0')
-        return _("NUL byte in the frame");
-      if (in_string)
-        {
-          if (c == '\\')
-            {
-              /* json-glib would cut the string short there */
-              if (length - i >= 6 && memcmp (text + i + 1, "u0000", 5) == 0)
-                return _("\\u0000 in a string");
-              i++;
-            }
-          else if (c == '"')
-            in_string = FALSE;
-          continue;
-        }
-      if (c == ' ' || c == '\t' || c == '\n' || c == '\r')
-        continue;
-      if (closed)
-        return _("text after the JSON object");
-      if (c == '"')
-        in_string = TRUE;
-      else if (c == '{' || c == '[')
-        {
-          if (++depth > MAX_DEPTH)
-            return _("nested too deeply");
-        }
-      else if (c == '}' || c == ']')
-        {
-          if (depth > 0 && --depth == 0)
-            closed = TRUE;
-        }
-      /* json-glib also takes comments and single quotes: not JSON */
-      else if (!g_ascii_isalnum (c) && strchr ("+-.,:", c) == NULL)
-        return _("not JSON");
-    }
-  return NULL;
-}
-
-static JsonObject *
-parse_object (const char *text, gsize length, const char **type, char **why)
-{
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autoptr(GError) error = NULL;
-  const char *problem = check_json_text (text, length);
-  JsonNode *root, *type_node;
-  JsonObject *object;
-
-  if (problem != NULL)
-    {
-      *why = g_strdup (problem);
-      return NULL;
-    }
-  if (!json_parser_load_from_data (parser, text, length, &error))
-    {
-      *why = g_strdup (error->message);
-      return NULL;
-    }
-  root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
-    {
-      *why = g_strdup (_("not a JSON object"));
-      return NULL;
-    }
-  object = json_node_get_object (root);
-  type_node = json_object_get_member (object, "type");
-  if (type_node == NULL || !JSON_NODE_HOLDS_VALUE (type_node)
-      || json_node_get_value_type (type_node) != G_TYPE_STRING
-      || !g_utf8_validate (json_node_get_string (type_node), -1, NULL))
-    {
-      *why = g_strdup (_("no string “type” member"));
-      return NULL;
-    }
-  *type = json_node_get_string (type_node);
-  return json_object_ref (object);
-}
-
 static void
 on_message (SoupWebsocketConnection *conn, gint kind, GBytes *message, gpointer user_data)
 {
   HollerRendezvousClient *self = user_data;
-  g_autoptr(JsonObject) object = NULL;
-  g_autofree char *why = NULL;
-  const char *type = NULL;
+  g_auto(HollerRendezvousFrame) frame = { 0 };
   gsize length;
   const char *data = g_bytes_get_data (message, &length);
 
@@ -190,26 +97,25 @@ on_message (SoupWebsocketConnection *conn, gint kind, GBytes *message, gpointer 
       report_rate_limited (self);
       return;
     }
-  if (length > self->max_message_size)
+  switch (holler_rendezvous_frame_parse (data, length, kind == SOUP_WEBSOCKET_DATA_TEXT,
+                                         self->max_message_size, &frame))
     {
-      holler_server_log (self->quiet, _("too-large %s (%s): %" G_GSIZE_FORMAT " bytes"),
+    case HOLLER_RENDEZVOUS_FRAME_TOO_LARGE:
+      holler_server_log (self->quiet, _("too-large %s (%s): %zu bytes"),
                          display_id (self), self->address, length);
       holler_rendezvous_client_send_error (self, "too-large", NULL,
-                                           _("Message of %" G_GSIZE_FORMAT " bytes; the limit is %" G_GSIZE_FORMAT),
+                                           _("Message of %zu bytes; the limit is %zu"),
                                            length, self->max_message_size);
       return;
-    }
-  if (kind != SOUP_WEBSOCKET_DATA_TEXT)
-    why = g_strdup (_("binary frame"));
-  else
-    object = parse_object (data, length, &type, &why);
-  if (object == NULL)
-    {
+    case HOLLER_RENDEZVOUS_FRAME_BAD_JSON:
       holler_rendezvous_client_send_error (self, "bad-json", NULL,
-                                           _("Not a JSON object with a string “type”: %s"), why);
+                                           _("Not a JSON object with a string “type”: %s"), frame.why);
+      return;
+    case HOLLER_RENDEZVOUS_FRAME_REGISTER:
+    case HOLLER_RENDEZVOUS_FRAME_RELAY:
+      g_signal_emit (self, signals[SIGNAL_MESSAGE], 0, &frame);
       return;
     }
-  g_signal_emit (self, signals[SIGNAL_MESSAGE], 0, object, type);
 }
 
 static void
@@ -276,11 +182,12 @@ holler_rendezvous_client_class_init (HollerRendezvousClientClass *klass)
   object_class->dispose = holler_rendezvous_client_dispose;
   object_class->finalize = holler_rendezvous_client_finalize;
 
-  /* A usable message: (object, type). The object is only lent to the
-   * handlers, which may change it (the server sets "from"). */
+  /* A usable message: (const HollerRendezvousFrame *, a REGISTER or a
+   * RELAY). The frame is only lent to the handlers, which may change its
+   * object (the server sets "from"). */
   signals[SIGNAL_MESSAGE] =
     g_signal_new ("message", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
-                  G_TYPE_NONE, 2, JSON_TYPE_OBJECT | G_SIGNAL_TYPE_STATIC_SCOPE, G_TYPE_STRING);
+                  G_TYPE_NONE, 1, G_TYPE_POINTER);
   /* The connection is gone: (close code, 1006 or 0 when none was given) */
   signals[SIGNAL_CLOSED] =
     g_signal_new ("closed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,

@@ -9,7 +9,8 @@ G_BEGIN_DECLS
 /* One WebSocket connection to the rendezvous server. It enforces the
  * per-connection limits (frame size, rate, JSON well-formedness), answers
  * what it refuses with an error itself, and reports each usable message
- * with the "message" signal (a JSON object with a string "type"). The
+ * with the "message" signal (a HollerRendezvousFrame, see
+ * holler-rendezvous-frame.h). The
  * server decides what a message means; see docs/signaling.md. */
 #define HOLLER_TYPE_RENDEZVOUS_CLIENT (holler_rendezvous_client_get_type ())
 G_DECLARE_FINAL_TYPE (HollerRendezvousClient, holler_rendezvous_client, HOLLER, RENDEZVOUS_CLIENT, GObject)

@@ -12,6 +12,7 @@
 #include <libsoup/soup.h>
 #include "holler-rendezvous.h"
 #include "holler-rendezvous-client.h"
+#include "holler-rendezvous-frame.h"
 #include "holler-rendezvous-tokens.h"
 #include "holler-rendezvous-web.h"
 #include "holler-server-log.h"
@@ -44,16 +45,6 @@ struct _HollerRendezvous
 };
 
 G_DEFINE_FINAL_TYPE (HollerRendezvous, holler_rendezvous, G_TYPE_OBJECT)
-
-static const char *
-get_string_member (JsonObject *object, const char *name)
-{
-  JsonNode *node = json_object_get_member (object, name);
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
 
 static void
 log_event (HollerRendezvous *self, const char *format, ...) G_GNUC_PRINTF (2, 3);
@@ -94,9 +85,9 @@ replace_client (HollerRendezvous *self, HollerRendezvousClient *old, HollerRende
 }
 
 static void
-handle_register (HollerRendezvous *self, HollerRendezvousClient *client, JsonObject *object)
+handle_register (HollerRendezvous *self, HollerRendezvousClient *client, const HollerRendezvousFrame *frame)
 {
-  const char *id = get_string_member (object, "id");
+  const char *id = frame->id;
   const char *old_id = holler_rendezvous_client_get_id (client);
   HollerRendezvousClient *old;
 
@@ -108,7 +99,7 @@ handle_register (HollerRendezvous *self, HollerRendezvousClient *client, JsonObj
       return;
     }
   if (self->tokens != NULL
-      && !holler_rendezvous_tokens_check (self->tokens, id, get_string_member (object, "token")))
+      && !holler_rendezvous_tokens_check (self->tokens, id, frame->token))
     {
       log_event (self, _("unauthorized %s (%s)"), id, holler_rendezvous_client_get_address (client));
       holler_rendezvous_client_send_error (client, "unauthorized", NULL,
@@ -129,10 +120,12 @@ handle_register (HollerRendezvous *self, HollerRendezvousClient *client, JsonObj
 }
 
 static void
-handle_relay (HollerRendezvous *self, HollerRendezvousClient *client, JsonObject *object, const char *type)
+handle_relay (HollerRendezvous *self, HollerRendezvousClient *client, const HollerRendezvousFrame *frame)
 {
   const char *from = holler_rendezvous_client_get_id (client);
-  const char *to = get_string_member (object, "to");
+  const char *to = frame->to;
+  const char *type = frame->type;
+  JsonObject *object = frame->object;
   HollerRendezvousClient *target;
 
   if (from == NULL)
@@ -161,14 +154,14 @@ handle_relay (HollerRendezvous *self, HollerRendezvousClient *client, JsonObject
 }
 
 static void
-on_client_message (HollerRendezvousClient *client, JsonObject *object, const char *type, gpointer user_data)
+on_client_message (HollerRendezvousClient *client, const HollerRendezvousFrame *frame, gpointer user_data)
 {
   HollerRendezvous *self = user_data;
 
-  if (g_str_equal (type, "register"))
-    handle_register (self, client, object);
+  if (frame->kind == HOLLER_RENDEZVOUS_FRAME_REGISTER)
+    handle_register (self, client, frame);
   else
-    handle_relay (self, client, object, type);
+    handle_relay (self, client, frame);
 }
 
 static void
