@@ -3,8 +3,6 @@
 #define G_LOG_DOMAIN "holler-call"
 
 #include "config.h"
-#include <inttypes.h>
-#include <stdio.h>
 #include <string.h>
 #include <glib/gi18n.h>
 #include "holler-call.h"
@@ -12,6 +10,7 @@
 #include "holler-dtls.h"
 #include "holler-srtp.h"
 #include "holler-error.h"
+#include "holler-call-report.h"
 
 #define DTLS_TIMEOUT_MS 15000
 #define OPUS_PT 111
@@ -217,21 +216,9 @@ static void
 report_pair (HollerCall *self)
 {
   HollerIcePair pair;
-  JsonObject *fields;
 
-  if (!holler_ice_get_selected_pair (self->ice, &pair))
-    return;
-  fields = json_object_new ();
-  json_object_set_string_member (fields, "local_type", pair.local_type);
-  json_object_set_string_member (fields, "local_address", pair.local_address);
-  json_object_set_string_member (fields, "remote_type", pair.remote_type);
-  json_object_set_string_member (fields, "remote_address", pair.remote_address);
-  json_object_set_string_member (fields, "transport", pair.transport);
-  if (pair.relay_transport[0] != '\0')
-    json_object_set_string_member (fields, "relay_transport", pair.relay_transport);
-  holler_reporter_emit (self->reporter, self->label, "selected-pair", fields,
-                        _("Selected pair: %s %s ↔ %s %s (%s)"), pair.local_type, pair.local_address,
-                        pair.remote_type, pair.remote_address, pair.transport);
+  if (holler_ice_get_selected_pair (self->ice, &pair))
+    holler_call_report_pair (self->reporter, self->label, &pair);
 }
 
 static void
@@ -267,31 +254,6 @@ on_media_error (HollerMedia *media, GError *error, gpointer user_data)
   fail_with_error (user_data, error);
 }
 
-static void
-write_keylog (HollerCall *self, const HollerSrtpKeys *keys)
-{
-  g_autofree char *local = NULL, *remote = NULL;
-  FILE *f;
-
-  if (self->options->keylog == NULL)
-    return;
-  f = fopen (self->options->keylog, "a");
-  if (f == NULL)
-    {
-      g_warning (_("Cannot write the key log %s"), self->options->keylog);
-      return;
-    }
-  local = g_malloc0 (keys->key_len * 2 + 1);
-  remote = g_malloc0 (keys->key_len * 2 + 1);
-  for (guint i = 0; i < keys->key_len; i++)
-    {
-      g_snprintf (local + 2 * i, 3, "%02x", keys->local[i]);
-      g_snprintf (remote + 2 * i, 3, "%02x", keys->remote[i]);
-    }
-  fprintf (f, "SRTP %s %s %s %s\n", self->label, holler_srtp_profile_name (keys->profile), local, remote);
-  fclose (f);
-}
-
 static gboolean
 start_media (HollerCall *self, GError **error)
 {
@@ -302,7 +264,7 @@ start_media (HollerCall *self, GError **error)
       g_set_error_literal (error, HOLLER_ERROR, HOLLER_ERROR_DTLS_FAILED, _("No SRTP keys from DTLS"));
       return FALSE;
     }
-  write_keylog (self, &keys);
+  holler_call_write_keylog (self->options->keylog, self->label, &keys);
   self->srtp = holler_srtp_new (&keys, error);
   memset (&keys, 0, sizeof keys);
   if (self->srtp == NULL)
@@ -719,28 +681,12 @@ report_stats (HollerCall *self)
 {
   HollerMediaStats stats = { 0 };
   HollerSrtpStats srtp = { 0 };
-  JsonObject *fields = json_object_new ();
 
   if (self->media != NULL)
     holler_media_get_stats (self->media, &stats);
   if (self->srtp != NULL)
     holler_srtp_get_stats (self->srtp, &srtp);
-  json_object_set_int_member (fields, "packets_sent", stats.packets_sent);
-  json_object_set_int_member (fields, "bytes_sent", stats.bytes_sent);
-  json_object_set_int_member (fields, "packets_received", stats.packets_received);
-  json_object_set_int_member (fields, "bytes_received", stats.bytes_received);
-  json_object_set_int_member (fields, "packets_lost", stats.packets_lost);
-  json_object_set_double_member (fields, "jitter_ms", stats.jitter_ms);
-  json_object_set_int_member (fields, "srtp_auth_failures", srtp.auth_failures);
-  json_object_set_int_member (fields, "srtp_replays", srtp.replays);
-  json_object_set_double_member (fields, "received_tone_hz", stats.tone_hz);
-  json_object_set_double_member (fields, "received_level_db", stats.level_db);
-  holler_reporter_emit (self->reporter, self->label, "stats", fields,
-                        _("Sent %" PRIu64 " packets (%" PRIu64 " bytes), received %"
-                          PRIu64 " (%" PRIu64 " bytes), lost %" PRId64
-                          ", jitter %.2f ms, received tone %.0f Hz at %.1f dBFS"),
-                        stats.packets_sent, stats.bytes_sent, stats.packets_received, stats.bytes_received,
-                        stats.packets_lost, stats.jitter_ms, stats.tone_hz, stats.level_db);
+  holler_call_report_stats (self->reporter, self->label, &stats, &srtp);
 }
 
 static void
