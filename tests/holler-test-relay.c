@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <json-glib/json-glib.h>
 #include "holler-test-relay.h"
+#include "holler-tone.h"
 
 typedef struct {
   GSocket *socket;
@@ -408,4 +409,33 @@ holler_test_find_events (const char *stderr_text, const char *name)
         g_ptr_array_add (events, json_object_ref (obj));
     }
   return events;
+}
+
+double
+holler_test_tone_share (const char *path, double hz, guint skip_start, guint skip_end, double *seconds)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree gint16 *samples = NULL;
+  gsize n = 0, blocks = 0, hits = 0, total;
+  guint rate = 0;
+
+  if (!holler_wav_read (path, &samples, &n, &rate, &error))
+    {
+      g_test_message ("%s", error->message);
+      *seconds = 0;
+      return 0;
+    }
+  *seconds = (double) n / rate;
+  total = n / (rate / 10);
+  for (gsize b = skip_start; b + skip_end < total; b++)
+    {
+      const gint16 *block = samples + b * (rate / 10);
+      double ms = holler_tone_mean_square (block, rate / 10);
+      double p = holler_tone_goertzel_power (block, rate / 10, rate, hz);
+
+      blocks++;
+      if (ms > 1e-5 && p / ms > 0.5)
+        hits++;
+    }
+  return blocks ? (double) hits / blocks : 0;
 }

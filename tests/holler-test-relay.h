@@ -50,4 +50,10 @@ GSubprocess *holler_test_relay_get_process (HollerTestRelay *relay, int peer);
 /* The JSON events ("event" member equal to name) in a --json stderr text */
 GPtrArray *holler_test_find_events (const char *stderr_text, const char *name);
 
+/* Share of the 100 ms blocks of a WAV file in which @hz carries most of
+ * the power, leaving out @skip_start and @skip_end blocks; *seconds gets
+ * the file's length (0 and a test message for an unreadable file). */
+double holler_test_tone_share (const char *path, double hz, guint skip_start, guint skip_end,
+                               double *seconds);
+
 G_END_DECLS

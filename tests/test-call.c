@@ -75,35 +75,6 @@ peer_argv (const char *command, int hz, const char *wav, double duration, const 
   return g_strv_builder_end (b);
 }
 
-/* Share of 100 ms blocks of a WAV file in which hz carries most of the
- * power; *seconds gets the file's length. */
-static double
-tone_share (const char *path, double hz, double *seconds)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree gint16 *samples = NULL;
-  gsize n = 0, blocks = 0, hits = 0;
-  guint rate = 0;
-
-  if (!holler_wav_read (path, &samples, &n, &rate, &error))
-    {
-      g_test_message ("%s", error->message);
-      *seconds = 0;
-      return 0;
-    }
-  *seconds = (double) n / rate;
-  for (gsize off = 0; off + rate / 10 <= n; off += rate / 10)
-    {
-      double ms = holler_tone_mean_square (samples + off, rate / 10);
-      double p = holler_tone_goertzel_power (samples + off, rate / 10, rate, hz);
-
-      blocks++;
-      if (ms > 1e-5 && p / ms > 0.5)
-        hits++;
-    }
-  return blocks ? (double) hits / blocks : 0;
-}
-
 static void
 dump_logs (HollerTestRelay *relay)
 {
@@ -144,12 +115,12 @@ test_tones_both_ways (Fixture *f, gconstpointer data)
   g_assert_cmpint (holler_test_relay_exit_status (relay, 1), ==, 0);
 
   /* the caller heard 880 Hz, the callee 440 Hz, for most of the call */
-  share = tone_share (f->caller_wav, 880, &seconds);
+  share = holler_test_tone_share (f->caller_wav, 880, 0, 0, &seconds);
   g_test_message ("caller.wav: %.2f s, 880 Hz in %.0f%% of blocks", seconds, share * 100);
   g_assert_cmpfloat (seconds, >, 3.0);
   g_assert_cmpfloat (share, >, 0.8);
-  g_assert_cmpfloat (tone_share (f->caller_wav, 440, &seconds), <, 0.05);
-  share = tone_share (f->callee_wav, 440, &seconds);
+  g_assert_cmpfloat (holler_test_tone_share (f->caller_wav, 440, 0, 0, &seconds), <, 0.05);
+  share = holler_test_tone_share (f->callee_wav, 440, 0, 0, &seconds);
   g_test_message ("callee.wav: %.2f s, 440 Hz in %.0f%% of blocks", seconds, share * 100);
   g_assert_cmpfloat (seconds, >, 3.0);
   g_assert_cmpfloat (share, >, 0.8);
@@ -244,7 +215,7 @@ test_junk_during_call (Fixture *f, gconstpointer data)
   dump_logs (relay);
   g_assert_cmpint (holler_test_relay_exit_status (relay, 0), ==, 0);
   g_assert_cmpint (holler_test_relay_exit_status (relay, 1), ==, 0);
-  g_assert_cmpfloat (tone_share (f->callee_wav, 440, &seconds), >, 0.7);
+  g_assert_cmpfloat (holler_test_tone_share (f->callee_wav, 440, 0, 0, &seconds), >, 0.7);
   log = holler_test_relay_stderr (relay, 1);
   junk_events = holler_test_find_events (log, "signaling-junk");
   g_assert_cmpuint (junk_events->len, >=, 5);
@@ -395,7 +366,7 @@ test_media_is_encrypted (Fixture *f, gconstpointer data)
   g_assert_cmpint (holler_test_relay_exit_status (relay, 0), ==, 0);
   g_assert_cmpint (holler_test_relay_exit_status (relay, 1), ==, 0);
   /* the media really went through our proxy */
-  g_assert_cmpfloat (tone_share (f->callee_wav, 440, &seconds), >, 0.7);
+  g_assert_cmpfloat (holler_test_tone_share (f->callee_wav, 440, 0, 0, &seconds), >, 0.7);
   captured = holler_test_relay_captured (relay);
   g_test_message ("captured %u RTP-range datagrams caller → callee", captured->len);
   g_assert_cmpuint (captured->len, >, 100);

@@ -90,37 +90,6 @@ new_relay (Fixture *f, double caller_duration, int connect_timeout)
   return f->relay;
 }
 
-/* Share of 100 ms blocks in which hz carries most of the power, skipping
- * `skip` blocks at each end; *seconds gets the file's length. */
-static double
-tone_share (const char *path, double hz, guint skip, double *seconds)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree gint16 *samples = NULL;
-  gsize n = 0, blocks = 0, hits = 0, total;
-  guint rate = 0;
-
-  if (!holler_wav_read (path, &samples, &n, &rate, &error))
-    {
-      g_test_message ("%s", error->message);
-      *seconds = 0;
-      return 0;
-    }
-  *seconds = (double) n / rate;
-  total = n / (rate / 10);
-  for (gsize b = skip; b + skip < total; b++)
-    {
-      const gint16 *block = samples + b * (rate / 10);
-      double ms = holler_tone_mean_square (block, rate / 10);
-      double p = holler_tone_goertzel_power (block, rate / 10, rate, hz);
-
-      blocks++;
-      if (ms > 1e-5 && p / ms > 0.5)
-        hits++;
-    }
-  return blocks ? (double) hits / blocks : 0;
-}
-
 static void
 dump_logs (HollerTestRelay *relay)
 {
@@ -329,7 +298,7 @@ test_srtp_replay_forgery (Fixture *f, gconstpointer data)
   g_assert_cmpint (failures, >=, N_FORGED);
 
   /* not played: the recording is the caller's tone throughout */
-  share = tone_share (f->callee_wav, 440, 2, &seconds);
+  share = holler_test_tone_share (f->callee_wav, 440, 2, 2, &seconds);
   g_test_message ("callee.wav: %.2f s, 440 Hz in %.0f%% of blocks", seconds, share * 100);
   g_assert_cmpfloat (seconds, >, 3.0);
   g_assert_cmpfloat (share, >, 0.9);
@@ -496,7 +465,7 @@ test_junk_flood (Fixture *f, gconstpointer data)
   g_assert_cmpint (json_object_get_int_member (stats, "srtp_auth_failures"), >, 0);
   /* The recording spans ~0.5 s before the flood to ~1 s after it: the
    * flood covers most of it, and the tone must stay in > 90 % of blocks. */
-  share = tone_share (f->callee_wav, 440, 2, &seconds);
+  share = holler_test_tone_share (f->callee_wav, 440, 2, 2, &seconds);
   g_test_message ("callee.wav: %.2f s, 440 Hz in %.0f%% of blocks", seconds, share * 100);
   g_assert_cmpfloat (seconds, >, 3.5);
   g_assert_cmpfloat (share, >, 0.9);

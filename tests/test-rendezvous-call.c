@@ -309,34 +309,6 @@ wav_path (Fixture *f, const char *id)
   return g_strdup_printf ("%s/%s.wav", f->dir, id);
 }
 
-/* Share of 100 ms blocks from @from_s on where @hz dominates */
-static double
-tone_share (const char *path, double hz, double from_s, double *seconds)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree gint16 *samples = NULL;
-  gsize n = 0, blocks = 0, hits = 0;
-  guint rate = 0;
-
-  if (!holler_wav_read (path, &samples, &n, &rate, &error))
-    {
-      g_test_message ("%s", error->message);
-      *seconds = 0;
-      return 0;
-    }
-  *seconds = (double) n / rate;
-  for (gsize off = from_s * rate; off + rate / 10 <= n; off += rate / 10)
-    {
-      double ms = holler_tone_mean_square (samples + off, rate / 10);
-      double p = holler_tone_goertzel_power (samples + off, rate / 10, rate, hz);
-
-      blocks++;
-      if (ms > 1e-5 && p / ms > 0.5)
-        hits++;
-    }
-  return blocks ? (double) hits / blocks : 0;
-}
-
 static const char *
 end_reason (Proc *p)
 {
@@ -375,11 +347,11 @@ test_tones_both_ways (Fixture *f, gconstpointer data)
   g_assert_cmpstr (json_object_get_string_member (g_ptr_array_index (incoming, 0), "from"), ==, "alice");
   g_assert_cmpuint (count_in (alice->log->str, "\"event\":\"ringing\""), ==, 1);
 
-  share = tone_share (alice_wav, 880, 0, &seconds);
+  share = holler_test_tone_share (alice_wav, 880, 0, 0, &seconds);
   g_test_message ("alice.wav: %.2f s, 880 Hz in %.0f%% of blocks", seconds, share * 100);
   g_assert_cmpfloat (seconds, >, 3.0);
   g_assert_cmpfloat (share, >, 0.8);
-  share = tone_share (bob_wav, 440, 0, &seconds);
+  share = holler_test_tone_share (bob_wav, 440, 0, 0, &seconds);
   g_test_message ("bob.wav: %.2f s, 440 Hz in %.0f%% of blocks", seconds, share * 100);
   g_assert_cmpfloat (seconds, >, 3.0);
   g_assert_cmpfloat (share, >, 0.8);
@@ -524,7 +496,7 @@ test_server_restart (Fixture *f, gconstpointer data)
   assert_exit (bob, 0);
   g_assert_cmpstr (end_reason (bob), ==, "hangup");
   /* bob heard alice's tone all along, outage included */
-  share = tone_share (bob_wav, 440, 0.5, &seconds);
+  share = holler_test_tone_share (bob_wav, 440, 5, 0, &seconds);
   g_test_message ("bob.wav: %.2f s, 440 Hz in %.0f%% of blocks after 0.5 s", seconds, share * 100);
   g_assert_cmpfloat (seconds, >, 6.0);
   g_assert_cmpfloat (share, >, 0.95);
