@@ -235,13 +235,15 @@ async function browserCallsHoller(context) {
   // mute: holler's level events (one a second) must drop by > 30 dB
   const levelsSince = (t) => holler.events.filter((e) => e.event === 'level' && e.arrived > t);
   const before = levelsSince(0).slice(-2);
+  // a level event covers the second before it: the first one more than
+  // 1.1 s after the click measured only muted (or unmuted) audio
   const muteAt = Date.now();
   await page.click('#mute');
-  await sleep(2600);
+  await waitFor('a level event while muted', async () => levelsSince(muteAt + 1100).length > 0, 5000);
   const muted = levelsSince(muteAt + 1100);
   const unmuteAt = Date.now();
   await page.click('#mute');
-  await sleep(2600);
+  await waitFor('a level event after unmuting', async () => levelsSince(unmuteAt + 1100).length > 0, 5000);
   const unmuted = levelsSince(unmuteAt + 1100);
   const db = (list) => list.length ? Math.max(...list.map((e) => e.level_db)) : NaN;
   const levels = { before: db(before), muted: db(muted), unmuted: db(unmuted) };
