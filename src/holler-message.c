@@ -9,11 +9,8 @@
 #include <json-glib/json-glib.h>
 #include "holler-message.h"
 #include "holler-error.h"
+#include "holler-json.h"
 
-/* Real messages nest one level deep. json-glib recurses once per level and
- * overflows the stack at some tens of thousands of levels, which fit easily
- * in one 256 KiB stdio line. */
-#define MAX_DEPTH 32
 /* How much of a peer's unknown type name goes into an error message */
 #define MAX_QUOTED_CHARS 40
 
@@ -66,70 +63,6 @@ quote_peer_text (const char *text)
         g_string_append_unichar (out, c);
     }
   return g_string_free (out, FALSE);
-}
-
-/* Strict JSON only, checked before json-glib sees the text. json-glib also
- * takes comments, single quotes and several values in a row (keeping only
- * the first), and its recursion overflows the stack on deep nesting. Once
- * those extensions are refused, tracking double-quoted strings is exact, so
- * quotes cannot hide brackets from the depth count. */
-static gboolean
-check_strict_json (const char *text, gsize length, GError **error)
-{
-  guint depth = 0;
-  gboolean in_string = FALSE, closed = FALSE;
-
-  for (gsize i = 0; i < length; i++)
-    {
-      guchar c = text[i];
-
-      if (c == '\0')
-        return invalid (error, _("Not JSON: NUL byte at offset %zu"), i);
-      if (in_string)
-        {
-          if (c < 0x20)
-            return invalid (error, _("Not JSON: control character in a string at offset %zu"), i);
-          if (c == '"')
-            in_string = FALSE;
-          else if (c == '\\')
-            {
-              /* json-glib would silently cut the string short there */
-              if (length - i >= 6 && memcmp (text + i + 1, "u0000", 5) == 0)
-                return invalid (error, _("Not JSON: string with \\u0000 at offset %zu"), i);
-              i++;
-            }
-          continue;
-        }
-      if (c == ' ' || c == '\t' || c == '\n' || c == '\r')
-        continue;
-      if (closed)
-        return invalid (error, _("Not JSON: more text after the object, at offset %zu"), i);
-      switch (c)
-        {
-        case '{':
-        case '[':
-          if (++depth > MAX_DEPTH)
-            return invalid (error, _("Not JSON: nested more than %d levels deep"), MAX_DEPTH);
-          break;
-        case '}':
-        case ']':
-          /* an unbalanced closer is left for json-glib to report */
-          if (depth > 0 && --depth == 0)
-            closed = TRUE;
-          break;
-        case '"':
-          in_string = TRUE;
-          break;
-        default:
-          /* numbers, true, false, null and separators; json-glib words it */
-          if (!g_ascii_isalnum (c) && strchr ("+-.,:", c) == NULL)
-            return invalid (error, g_ascii_isprint (c)
-                                   ? _("Not JSON: unexpected “%c” at offset %zu")
-                                   : _("Not JSON: unexpected byte 0x%02x at offset %zu"),
-                            c, i);
-        }
-    }
-  return TRUE;
 }
 
 /* A string member: absent or null is fine unless @required, anything else
@@ -302,7 +235,7 @@ holler_message_parse (const char *text, gssize length, GError **error)
 
   if (length < 0)
     length = strlen (text);
-  if (!check_strict_json (text, length, error))
+  if (!holler_json_check_strict (text, length, error))
     return NULL;
   parser = json_parser_new ();
   if (!json_parser_load_from_data (parser, text, length, &parse_error))

@@ -5,78 +5,21 @@
 #define G_LOG_DOMAIN "holler-serve"
 
 #include "config.h"
-#include <string.h>
 #include <glib/gi18n.h>
 #include "holler-rendezvous-frame.h"
-
-/* json-glib recurses per nesting level; deeper frames are refused first */
-#define MAX_DEPTH 32
-
-/* Strict enough for json-glib to be safe and strict: no NUL byte (raw or
- * escaped), at most MAX_DEPTH levels of nesting, nothing after the
- * top-level value, no characters JSON has no use for outside strings.
- * Strings are skipped with their escapes, so brackets inside them do not
- * count. */
-static const char *
-check_json_text (const char *text, gsize length)
-{
-  guint depth = 0;
-  gboolean in_string = FALSE, closed = FALSE;
-
-  for (gsize i = 0; i < length; i++)
-    {
-      char c = text[i];
-
-      if (c == '\0')
-        return _("NUL byte in the frame");
-      if (in_string)
-        {
-          if (c == '\\')
-            {
-              /* json-glib would cut the string short there */
-              if (length - i >= 6 && memcmp (text + i + 1, "u0000", 5) == 0)
-                return _("\\u0000 in a string");
-              i++;
-            }
-          else if (c == '"')
-            in_string = FALSE;
-          continue;
-        }
-      if (c == ' ' || c == '\t' || c == '\n' || c == '\r')
-        continue;
-      if (closed)
-        return _("text after the JSON object");
-      if (c == '"')
-        in_string = TRUE;
-      else if (c == '{' || c == '[')
-        {
-          if (++depth > MAX_DEPTH)
-            return _("nested too deeply");
-        }
-      else if (c == '}' || c == ']')
-        {
-          if (depth > 0 && --depth == 0)
-            closed = TRUE;
-        }
-      /* json-glib also takes comments and single quotes: not JSON */
-      else if (!g_ascii_isalnum (c) && strchr ("+-.,:", c) == NULL)
-        return _("not JSON");
-    }
-  return NULL;
-}
+#include "holler-json.h"
 
 static JsonObject *
 parse_object (const char *text, gsize length, const char **type, char **why)
 {
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(GError) error = NULL;
-  const char *problem = check_json_text (text, length);
   JsonNode *root, *type_node;
   JsonObject *object;
 
-  if (problem != NULL)
+  if (!holler_json_check_strict (text, length, &error))
     {
-      *why = g_strdup (problem);
+      *why = g_strdup (error->message);
       return NULL;
     }
   if (!json_parser_load_from_data (parser, text, length, &error))

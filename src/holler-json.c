@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The strict-JSON gate in front of json-glib, shared by the signaling
+ * messages holler reads and the frames the rendezvous server reads. */
+#define G_LOG_DOMAIN "holler-json"
+
+#include "config.h"
+#include <string.h>
+#include <glib/gi18n.h>
+#include "holler-json.h"
+#include "holler-error.h"
+
+/* json-glib recurses once per level and overflows the stack at some tens
+ * of thousands of levels; real messages nest one level deep. */
+#define MAX_DEPTH 32
+
+static gboolean G_GNUC_PRINTF (2, 3)
+not_json (GError **error, const char *format, ...)
+{
+  va_list args;
+  g_autofree char *text = NULL;
+
+  va_start (args, format);
+  text = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_set_error_literal (error, HOLLER_ERROR, HOLLER_ERROR_INVALID_MESSAGE, text);
+  return FALSE;
+}
+
+/* Strict JSON only, checked before json-glib sees the text. json-glib also
+ * takes comments, single quotes and several values in a row (keeping only
+ * the first), and its recursion overflows the stack on deep nesting. Once
+ * those extensions are refused, tracking double-quoted strings is exact, so
+ * quotes cannot hide brackets from the depth count. */
+gboolean
+holler_json_check_strict (const char *text, gsize length, GError **error)
+{
+  guint depth = 0;
+  gboolean in_string = FALSE, closed = FALSE;
+
+  for (gsize i = 0; i < length; i++)
+    {
+      guchar c = text[i];
+
+      if (c == '\0')
+        return not_json (error, _("Not JSON: NUL byte at offset %zu"), i);
+      if (in_string)
+        {
+          if (c < 0x20)
+            return not_json (error, _("Not JSON: control character in a string at offset %zu"), i);
+          if (c == '"')
+            in_string = FALSE;
+          else if (c == '\\')
+            {
+              /* json-glib would silently cut the string short there */
+              if (length - i >= 6 && memcmp (text + i + 1, "u0000", 5) == 0)
+                return not_json (error, _("Not JSON: string with \\u0000 at offset %zu"), i);
+              i++;
+            }
+          continue;
+        }
+      if (c == ' ' || c == '\t' || c == '\n' || c == '\r')
+        continue;
+      if (closed)
+        return not_json (error, _("Not JSON: more text after the object, at offset %zu"), i);
+      switch (c)
+        {
+        case '{':
+        case '[':
+          if (++depth > MAX_DEPTH)
+            return not_json (error, _("Not JSON: nested more than %d levels deep"), MAX_DEPTH);
+          break;
+        case '}':
+        case ']':
+          /* an unbalanced closer is left for json-glib to report */
+          if (depth > 0 && --depth == 0)
+            closed = TRUE;
+          break;
+        case '"':
+          in_string = TRUE;
+          break;
+        default:
+          /* numbers, true, false, null and separators; json-glib words it */
+          if (!g_ascii_isalnum (c) && strchr ("+-.,:", c) == NULL)
+            return not_json (error, g_ascii_isprint (c)
+                                   ? _("Not JSON: unexpected “%c” at offset %zu")
+                                   : _("Not JSON: unexpected byte 0x%02x at offset %zu"),
+                            c, i);
+        }
+    }
+  return TRUE;
+}
