@@ -15,6 +15,8 @@
 #define DTLS_TIMEOUT_MS 15000
 #define OPUS_PT 111
 #define MAX_EARLY_DTLS 16         /* datagrams: one handshake flight is a few */
+/* An ICE restart that has not reconnected by then ends the call. */
+#define RESTART_TIMEOUT_S 15
 
 enum { SIGNAL_STATE_CHANGED, SIGNAL_ENDED, N_SIGNALS };
 static guint signals[N_SIGNALS];
@@ -41,6 +43,13 @@ struct _HollerCall
 
   HollerIce *ice;
   gboolean ice_connected;
+  guint64 session_id;             /* our SDP o= line; the version counts offers and answers */
+  guint64 session_version;
+  gboolean restarting;            /* an ICE restart is under way (RFC 8445 §2.4) */
+  gboolean restart_offered;       /* we sent a restart offer and await the answer */
+  gboolean restart_gather_failed; /* no local address yet: retry on the next network change */
+  guint restart_timeout_id;
+  guint restarts_done;
   GPtrArray *early_dtls;          /* GBytes: DTLS sent before ICE had a pair */
   HollerDtls *dtls;
   HollerSrtp *srtp;               /* set once on the main context, then read by the sender */
@@ -58,6 +67,9 @@ G_DEFINE_TYPE (HollerCall, holler_call, G_TYPE_OBJECT)
 
 static void end_call (HollerCall *self, const char *reason, gboolean failed, gboolean send_bye,
                       const char *message);
+static void begin_restart (HollerCall *self, const char *why);
+static void restart_done (HollerCall *self);
+static void on_network_changed (HollerIce *ice, gpointer user_data);
 
 const char *
 holler_call_state_to_string (HollerCallState state)
@@ -330,6 +342,11 @@ on_ice_connected (HollerIce *ice, gpointer user_data)
 {
   HollerCall *self = user_data;
 
+  if (self->ice_connected)
+    {
+      restart_done (self);
+      return;
+    }
   self->ice_connected = TRUE;
   report_pair (self);
   for (guint i = 0; i < self->early_dtls->len; i++)
@@ -348,7 +365,10 @@ on_ice_failed (HollerIce *ice, GError *error, gpointer user_data)
 {
   HollerCall *self = user_data;
 
-  if (self->state == HOLLER_CALL_STATE_ACTIVE)
+  /* Consent lost on a working call: try a new path before giving up. */
+  if (self->state == HOLLER_CALL_STATE_ACTIVE && !self->restarting && !self->signaling_lost)
+    begin_restart (self, error->message);
+  else if (self->state == HOLLER_CALL_STATE_ACTIVE)
     end_call (self, "connection-lost", TRUE, TRUE, error->message);
   else
     fail_with_error (self, error);
@@ -403,6 +423,7 @@ create_ice (HollerCall *self, GError **error)
   };
 
   self->ice = holler_ice_new (NULL, self->outgoing, &config);
+  g_signal_connect_object (self->ice, "network-changed", G_CALLBACK (on_network_changed), self, 0);
   holler_ice_set_receive_func (self->ice, on_ice_data, self);
   g_signal_connect_object (self->ice, "local-candidate", G_CALLBACK (on_local_candidate), self, 0);
   g_signal_connect_object (self->ice, "gathering-done", G_CALLBACK (on_gathering_done), self, 0);
@@ -467,8 +488,8 @@ local_description (HollerCall *self, HollerDtlsSetup setup, GError **error)
   if (fingerprint == NULL)
     return NULL;
   holler_ice_get_local_credentials (self->ice, &local->ice_ufrag, &local->ice_pwd);
-  local->session_id = g_random_int () | ((guint64) (g_random_int () & 0x7fffffff) << 32);
-  local->session_version = 1;
+  local->session_id = self->session_id;
+  local->session_version = ++self->session_version;
   local->ice_trickle = TRUE;
   local->fingerprint_alg = g_strdup ("sha-256");
   local->fingerprint = g_strdup (fingerprint);
@@ -477,6 +498,228 @@ local_description (HollerCall *self, HollerDtlsSetup setup, GError **error)
   local->opus_pt = self->opus_pt;
   local->rtcp_mux = TRUE;
   return g_steal_pointer (&local);
+}
+
+/* --- ICE restart (RFC 8445 §2.4; JSEP re-offer): a new ICE session under
+ * the same DTLS association and SRTP keys, so audio resumes without a new
+ * handshake. Either side may start one (its address went away, or consent
+ * was lost); on glare the controlling side's (the caller's) offer wins. --- */
+
+static void
+report_restart (HollerCall *self, const char *phase, const char *why)
+{
+  JsonObject *fields = json_object_new ();
+
+  json_object_set_string_member (fields, "phase", phase);
+  if (why != NULL)
+    json_object_set_string_member (fields, "why", why);
+  if (g_str_equal (phase, "started"))
+    holler_reporter_emit (self->reporter, self->label, "ice-restart", fields,
+                          _("Restarting ICE: %s"), why);
+  else
+    holler_reporter_emit (self->reporter, self->label, "ice-restart", fields,
+                          _("ICE restart done: audio continues on the new path"));
+}
+
+static gboolean
+on_restart_timeout (gpointer user_data)
+{
+  HollerCall *self = user_data;
+  g_autofree char *message = g_strdup_printf (_("Connection lost: an ICE restart did not reconnect within %d s"),
+                                              RESTART_TIMEOUT_S);
+
+  self->restart_timeout_id = 0;
+  end_call (self, "connection-lost", TRUE, TRUE, message);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+mark_restarting (HollerCall *self, const char *why)
+{
+  if (self->restarting)
+    return;
+  self->restarting = TRUE;
+  report_restart (self, "started", why);
+  self->restart_timeout_id = g_timeout_add_seconds (RESTART_TIMEOUT_S, on_restart_timeout, self);
+}
+
+/* After our new credentials went out, so no candidate overtakes them. */
+static void
+gather_restart (HollerCall *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  self->restart_gather_failed = !holler_ice_gather (self->ice, &error);
+  if (self->restart_gather_failed)
+    holler_reporter_emit (self->reporter, self->label, "warning", json_object_new (),
+                          "%s", error->message);
+}
+
+static void
+begin_restart (HollerCall *self, const char *why)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HollerSdpDescription) local = NULL;
+  g_autoptr(HollerMessage) offer = holler_message_new (HOLLER_MESSAGE_OFFER);
+
+  if (self->state != HOLLER_CALL_STATE_ACTIVE || self->ending)
+    return;
+  mark_restarting (self, why);
+  holler_ice_restart (self->ice);
+  /* JSEP: subsequent offers say actpass too; the answerer keeps its role. */
+  local = local_description (self, HOLLER_DTLS_SETUP_ACTPASS, &error);
+  if (local == NULL)
+    {
+      fail_with_error (self, error);
+      return;
+    }
+  offer->sdp = holler_sdp_build_offer (local);
+  self->restart_offered = TRUE;
+  send_message (self, offer);
+  gather_restart (self);
+}
+
+static void
+restart_done (HollerCall *self)
+{
+  if (!self->restarting)
+    return;
+  self->restarting = FALSE;
+  self->restarts_done++;
+  g_clear_handle_id (&self->restart_timeout_id, g_source_remove);
+  report_restart (self, "done", NULL);
+  report_pair (self);
+}
+
+static void
+on_network_changed (HollerIce *ice, gpointer user_data)
+{
+  HollerCall *self = user_data;
+
+  if (self->state != HOLLER_CALL_STATE_ACTIVE || self->ending || self->signaling_lost)
+    return;
+  if (self->restarting && self->restart_gather_failed)
+    begin_restart (self, _("retrying on the changed network"));
+  else if (!self->restarting && !holler_ice_local_address_present (ice))
+    begin_restart (self, _("the local address in use went away"));
+}
+
+/* A later description must keep the DTLS certificate: the SRTP keys come
+ * from that handshake. */
+static gboolean
+same_certificate (HollerCall *self, const HollerSdpDescription *remote)
+{
+  if (g_ascii_strcasecmp (remote->fingerprint, self->remote->fingerprint) == 0)
+    return TRUE;
+  end_call (self, "fingerprint-mismatch", TRUE, TRUE,
+            _("The peer changed its DTLS fingerprint during the call"));
+  return FALSE;
+}
+
+static gboolean
+credentials_changed (HollerCall *self, const HollerSdpDescription *remote)
+{
+  return g_strcmp0 (remote->ice_ufrag, self->remote->ice_ufrag) != 0
+         || g_strcmp0 (remote->ice_pwd, self->remote->ice_pwd) != 0;
+}
+
+static void
+take_remote (HollerCall *self, HollerSdpDescription *remote)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_clear_pointer (&self->remote, holler_sdp_description_free);
+  self->remote = remote;
+  if (!holler_ice_set_remote_credentials (self->ice, remote->ice_ufrag, remote->ice_pwd, &error))
+    {
+      fail_with_error (self, error);
+      return;
+    }
+  for (guint i = 0; i < remote->candidates->len; i++)
+    add_remote_candidate (self, g_ptr_array_index (remote->candidates, i));
+  if (remote->end_of_candidates)
+    holler_ice_remote_gathering_done (self->ice);
+}
+
+static void
+ignore_description (HollerCall *self, gboolean offer, const GError *error)
+{
+  holler_reporter_emit (self->reporter, self->label, "warning", json_object_new (),
+                        offer ? _("Ignoring the peer's new offer: %s") : _("Ignoring the peer's new answer: %s"),
+                        error->message);
+}
+
+/* An offer during the call: an ICE restart if its credentials are new,
+ * else a renegotiation that changes nothing we use (answered as we are). */
+static void
+handle_reoffer (HollerCall *self, const HollerMessage *msg)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HollerSdpDescription) remote = NULL;
+  g_autoptr(HollerSdpDescription) local = NULL;
+  g_autoptr(HollerMessage) answer = holler_message_new (HOLLER_MESSAGE_ANSWER);
+  gboolean fresh;
+
+  if (self->state != HOLLER_CALL_STATE_ACTIVE || self->remote == NULL)
+    {
+      holler_reporter_emit (self->reporter, self->label, "warning", json_object_new (),
+                            _("Ignoring an offer in state %s"), holler_call_state_to_string (self->state));
+      return;
+    }
+  if (self->restart_offered && self->outgoing)
+    return;   /* glare: the peer answers our offer instead */
+  remote = holler_sdp_parse (msg->sdp, HOLLER_SDP_OFFER, &error);
+  if (remote == NULL)
+    {
+      ignore_description (self, TRUE, error);
+      return;
+    }
+  if (!same_certificate (self, remote))
+    return;
+  fresh = credentials_changed (self, remote);
+  if (fresh)
+    {
+      mark_restarting (self, _("the peer restarts ICE"));
+      /* After glare our own new session answers theirs. */
+      fresh = !self->restart_offered;
+      if (fresh)
+        holler_ice_restart (self->ice);
+      self->restart_offered = FALSE;
+      take_remote (self, g_steal_pointer (&remote));
+    }
+  else
+    g_clear_pointer (&remote, holler_sdp_description_free);
+  local = local_description (self, self->dtls_client ? HOLLER_DTLS_SETUP_ACTIVE : HOLLER_DTLS_SETUP_PASSIVE,
+                             &error);
+  if (local == NULL)
+    {
+      fail_with_error (self, error);
+      return;
+    }
+  answer->sdp = holler_sdp_build_answer (local, self->remote);
+  send_message (self, answer);
+  if (fresh)
+    gather_restart (self);
+}
+
+static void
+handle_restart_answer (HollerCall *self, const HollerMessage *msg)
+{
+  g_autoptr(GError) error = NULL;
+  HollerSdpDescription *remote = holler_sdp_parse (msg->sdp, HOLLER_SDP_ANSWER, &error);
+
+  if (remote == NULL)
+    {
+      ignore_description (self, FALSE, error);
+      return;
+    }
+  if (!same_certificate (self, remote))
+    {
+      holler_sdp_description_free (remote);
+      return;
+    }
+  self->restart_offered = FALSE;
+  take_remote (self, remote);
 }
 
 /* --- public API --- */
@@ -530,6 +773,11 @@ handle_answer (HollerCall *self, const HollerMessage *msg)
 {
   g_autoptr(GError) error = NULL;
 
+  if (self->restart_offered)
+    {
+      handle_restart_answer (self, msg);
+      return;
+    }
   if (self->state != HOLLER_CALL_STATE_OFFERING)
     {
       holler_reporter_emit (self->reporter, self->label, "warning", json_object_new (),
@@ -627,15 +875,14 @@ holler_call_handle_message (HollerCall *self, const HollerMessage *msg)
   switch (msg->type)
     {
     case HOLLER_MESSAGE_ANSWER:
-      if (self->outgoing)
+      if (self->outgoing || self->restart_offered)
         handle_answer (self, msg);
       else
         holler_reporter_emit (self->reporter, self->label, "warning", json_object_new (),
                               _("Ignoring an answer: we did not make an offer"));
       break;
     case HOLLER_MESSAGE_OFFER:
-      holler_reporter_emit (self->reporter, self->label, "warning", json_object_new (),
-                            _("Ignoring a second offer (renegotiation is not supported)"));
+      handle_reoffer (self, msg);
       break;
     case HOLLER_MESSAGE_CANDIDATE:
     case HOLLER_MESSAGE_END_OF_CANDIDATES:
@@ -730,6 +977,7 @@ end_call (HollerCall *self, const char *reason, gboolean failed, gboolean send_b
   self->failed = failed;
   g_clear_handle_id (&self->connect_timeout_id, g_source_remove);
   g_clear_handle_id (&self->duration_id, g_source_remove);
+  g_clear_handle_id (&self->restart_timeout_id, g_source_remove);
 
   if (message != NULL)
     {
@@ -765,6 +1013,7 @@ holler_call_dispose (GObject *object)
 
   g_clear_handle_id (&self->connect_timeout_id, g_source_remove);
   g_clear_handle_id (&self->duration_id, g_source_remove);
+  g_clear_handle_id (&self->restart_timeout_id, g_source_remove);
   /* Stop the sender before dropping what it uses. */
   g_clear_object (&self->media);
   g_clear_pointer (&self->srtp, holler_srtp_free);
@@ -816,6 +1065,7 @@ holler_call_init (HollerCall *self)
   self->early_dtls = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
   self->opus_pt = OPUS_PT;
   self->mid = g_strdup ("0");
+  self->session_id = g_random_int () | ((guint64) (g_random_int () & 0x7fffffff) << 32);
 }
 
 static HollerCall *
@@ -896,6 +1146,19 @@ const char *
 holler_call_get_peer (HollerCall *self)
 {
   return self->peer;
+}
+
+void
+holler_call_restart_ice (HollerCall *self)
+{
+  if (!self->restarting)
+    begin_restart (self, _("requested"));
+}
+
+guint
+holler_call_get_ice_restarts (HollerCall *self)
+{
+  return self->restarts_done;
 }
 
 const char *

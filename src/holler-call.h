@@ -51,6 +51,12 @@ void     holler_call_handle_message   (HollerCall *self, const HollerMessage *ms
 void     holler_call_signaling_closed (HollerCall *self, const GError *error);
 /* Ends the call with a reason ("hangup", "rejected", ...), sending bye. */
 void     holler_call_hangup (HollerCall *self, const char *reason);
+/* An active call moves to a new ICE session (new credentials, fresh
+ * candidates) without a new DTLS handshake. The call does this by itself
+ * when its address goes away or consent is lost. */
+void     holler_call_restart_ice (HollerCall *self);
+/* How many ICE restarts completed */
+guint    holler_call_get_ice_restarts (HollerCall *self);
 
 HollerCallState holler_call_get_state      (HollerCall *self);
 const char     *holler_call_get_end_reason (HollerCall *self);

@@ -10,6 +10,7 @@
 #include <nice/interfaces.h>
 #include "holler-ice.h"
 #include "holler-error.h"
+#include "holler-net.h"
 
 #define COMPONENT_ID 1
 #define STUN_DEFAULT_PORT 3478
@@ -21,8 +22,14 @@
  * over TCP/TLS (the top byte of the priority). */
 #define RELAY_UDP_TYPE_PREF 30
 
+/* After a restart the peer may send on the old session a little longer
+ * (until its own new session connects): keep receiving there this long. */
+#define OLD_SESSION_GRACE_MS 2000
+/* Network monitor events come in bursts (an address and its routes). */
+#define NETWORK_SETTLE_MS 300
+
 enum { SIGNAL_LOCAL_CANDIDATE, SIGNAL_GATHERING_DONE, SIGNAL_CONNECTED, SIGNAL_FAILED, SIGNAL_WARNING,
-       N_SIGNALS };
+       SIGNAL_NETWORK_CHANGED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 struct _HollerIce
@@ -31,11 +38,19 @@ struct _HollerIce
 
   GMainContext *context;
   NiceAgent *agent;
-  guint stream_id;
-  gboolean connected;
+  guint stream_id;          /* carries media; read by streaming threads (atomic) */
+  guint new_stream_id;      /* an ICE restart's session until it connects, else 0 */
+  gboolean connected;       /* the newest session */
   gboolean failed;
-  gboolean gathering_done;
   gboolean closed;
+  GArray *gathered;         /* guint: streams whose gathering finished */
+  GArray *doomed;           /* guint: old streams to remove once gathering ends */
+  GArray *retiring;         /* guint: replaced streams still received on for a while */
+  guint retire_id;
+  guint restarts;
+
+  GNetworkMonitor *monitor;
+  guint settle_id;
 
   HollerIceReceiveFunc receive_func;
   gpointer receive_data;
@@ -43,6 +58,7 @@ struct _HollerIce
   GMutex pair_lock;   /* selected pair is read from other threads for stats */
   HollerIcePair pair;
   gboolean have_pair;
+  char pair_base_ip[NICE_ADDRESS_STRING_LEN];  /* our local IP under the pair; "" for relay */
 
   gboolean relay_only;
   GPtrArray *stun_servers;  /* HollerIceServer, as configured */
@@ -100,6 +116,54 @@ warn (HollerIce *self, const char *text)
   g_signal_emit (self, signals[SIGNAL_WARNING], 0, text);
 }
 
+static guint
+newest_stream (HollerIce *self)
+{
+  return self->new_stream_id != 0 ? self->new_stream_id : self->stream_id;
+}
+
+static gboolean
+array_has (GArray *array, guint id)
+{
+  for (guint i = 0; i < array->len; i++)
+    if (g_array_index (array, guint, i) == id)
+      return TRUE;
+  return FALSE;
+}
+
+/* libnice 0.1.21 can crash (a NULL dereference in a socket callback)
+ * when a stream is removed while STUN discovery is still pending; such a
+ * stream is removed when its gathering ends (or with the agent). */
+static void
+remove_stream (HollerIce *self, guint id)
+{
+  nice_agent_attach_recv (self->agent, id, COMPONENT_ID, self->context, NULL, NULL);
+  if (array_has (self->gathered, id))
+    nice_agent_remove_stream (self->agent, id);
+  else
+    g_array_append_val (self->doomed, id);
+}
+
+static gboolean
+on_retire (gpointer user_data)
+{
+  HollerIce *self = user_data;
+
+  self->retire_id = 0;
+  for (guint i = 0; i < self->retiring->len; i++)
+    remove_stream (self, g_array_index (self->retiring, guint, i));
+  g_array_set_size (self->retiring, 0);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+retire_stream (HollerIce *self, guint id)
+{
+  g_array_append_val (self->retiring, id);
+  if (self->retire_id == 0)
+    self->retire_id = g_timeout_add (OLD_SESSION_GRACE_MS, on_retire, self);
+}
+
 static gboolean
 relay_over_udp (const NiceCandidate *candidate)
 {
@@ -145,6 +209,9 @@ on_new_candidate (NiceAgent *agent, NiceCandidate *candidate, gpointer user_data
   HollerIce *self = user_data;
   g_autofree char *sdp = NULL;
 
+  g_debug ("stream %u: new %s candidate", candidate->stream_id, candidate_type_name (candidate->type));
+  if (candidate->stream_id != newest_stream (self))
+    return;
   if (candidate->type == NICE_CANDIDATE_TYPE_RELAYED)
     mark_relay (self, candidate);
   if (self->closed)
@@ -165,7 +232,15 @@ on_gathering_done (NiceAgent *agent, guint stream_id, gpointer user_data)
   HollerIce *self = user_data;
   gboolean any_relay = FALSE;
 
-  self->gathering_done = TRUE;
+  g_debug ("stream %u: gathering done", stream_id);
+  g_array_append_val (self->gathered, stream_id);
+  if (array_has (self->doomed, stream_id))
+    {
+      nice_agent_remove_stream (agent, stream_id);
+      return;
+    }
+  if (stream_id != newest_stream (self))
+    return;
   if (self->closed)
     return;
   for (guint i = 0; self->turns != NULL && i < self->turns->len; i++)
@@ -191,6 +266,8 @@ on_selected_pair (NiceAgent *agent, guint stream_id, guint component_id,
 {
   HollerIce *self = user_data;
 
+  if (stream_id != newest_stream (self))
+    return;
   g_mutex_lock (&self->pair_lock);
   g_strlcpy (self->pair.local_type, candidate_type_name (local->type), sizeof self->pair.local_type);
   g_strlcpy (self->pair.remote_type, candidate_type_name (remote->type), sizeof self->pair.remote_type);
@@ -204,6 +281,10 @@ on_selected_pair (NiceAgent *agent, guint stream_id, guint component_id,
                sizeof self->pair.relay_transport);
   self->have_pair = TRUE;
   g_mutex_unlock (&self->pair_lock);
+  self->pair_base_ip[0] = '\0';
+  if (local->type != NICE_CANDIDATE_TYPE_RELAYED)
+    nice_address_to_string (local->type == NICE_CANDIDATE_TYPE_HOST ? &local->addr : &local->base_addr,
+                            self->pair_base_ip);
 }
 
 static void
@@ -224,11 +305,23 @@ on_component_state_changed (NiceAgent *agent, guint stream_id, guint component_i
 {
   HollerIce *self = user_data;
 
-  g_debug ("component state %s", nice_component_state_to_string (state));
+  gboolean up = state == NICE_COMPONENT_STATE_CONNECTED || state == NICE_COMPONENT_STATE_READY;
+
+  g_debug ("stream %u: component state %s", stream_id, nice_component_state_to_string (state));
   if (self->closed)
     return;
-  if ((state == NICE_COMPONENT_STATE_CONNECTED || state == NICE_COMPONENT_STATE_READY)
-      && !self->connected)
+  if (stream_id == self->new_stream_id && up)
+    {
+      /* The restarted session works: media moves to it, the old one goes. */
+      guint old = self->stream_id;
+
+      g_atomic_int_set (&self->stream_id, self->new_stream_id);
+      self->new_stream_id = 0;
+      retire_stream (self, old);
+    }
+  if (stream_id != newest_stream (self))
+    return;   /* an old session, or the one a restart replaces */
+  if (up && !self->connected)
     {
       self->connected = TRUE;
       g_signal_emit (self, signals[SIGNAL_CONNECTED], 0);
@@ -238,8 +331,29 @@ on_component_state_changed (NiceAgent *agent, guint stream_id, guint component_i
       /* After connecting, FAILED with consent freshness on means the peer
        * stopped answering consent checks (RFC 7675). */
       fail (self, self->connected ? _("Connection lost: the peer stopped answering consent checks")
-                                  : _("ICE failed: no candidate pair worked"));
+              : self->restarts > 0 ? _("ICE restart failed: no candidate pair worked")
+              : _("ICE failed: no candidate pair worked"));
     }
+}
+
+static gboolean
+on_network_settled (gpointer user_data)
+{
+  HollerIce *self = user_data;
+
+  self->settle_id = 0;
+  if (!self->closed)
+    g_signal_emit (self, signals[SIGNAL_NETWORK_CHANGED], 0);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_network_changed (GNetworkMonitor *monitor, gboolean available, gpointer user_data)
+{
+  HollerIce *self = user_data;
+
+  g_clear_handle_id (&self->settle_id, g_source_remove);
+  self->settle_id = g_timeout_add (NETWORK_SETTLE_MS, on_network_settled, self);
 }
 
 static void
@@ -264,6 +378,10 @@ holler_ice_dispose (GObject *object)
   HollerIce *self = HOLLER_ICE (object);
 
   holler_ice_close (self);
+  g_clear_handle_id (&self->settle_id, g_source_remove);
+  if (self->monitor != NULL)
+    g_signal_handlers_disconnect_by_data (self->monitor, self);
+  g_clear_object (&self->monitor);
   /* With TURN: releases the allocations and lets pending STUN work
    * finish; the task keeps the agent alive until then. Without TURN the
    * last unref frees the agent (and its streams' contexts) at once. */
@@ -280,6 +398,9 @@ holler_ice_finalize (GObject *object)
   HollerIce *self = HOLLER_ICE (object);
 
   g_mutex_clear (&self->pair_lock);
+  g_array_unref (self->gathered);
+  g_array_unref (self->doomed);
+  g_array_unref (self->retiring);
   g_clear_pointer (&self->stun_servers, g_ptr_array_unref);
   g_clear_pointer (&self->turn_servers, g_ptr_array_unref);
   g_free (self->turn_secret);
@@ -311,12 +432,18 @@ holler_ice_class_init (HollerIceClass *klass)
   signals[SIGNAL_WARNING] = g_signal_new ("warning", G_TYPE_FROM_CLASS (klass),
                                           G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                           G_TYPE_NONE, 1, G_TYPE_STRING);
+  signals[SIGNAL_NETWORK_CHANGED] = g_signal_new ("network-changed", G_TYPE_FROM_CLASS (klass),
+                                                  G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                                  G_TYPE_NONE, 0);
 }
 
 static void
 holler_ice_init (HollerIce *self)
 {
   g_mutex_init (&self->pair_lock);
+  self->gathered = g_array_new (FALSE, FALSE, sizeof (guint));
+  self->doomed = g_array_new (FALSE, FALSE, sizeof (guint));
+  self->retiring = g_array_new (FALSE, FALSE, sizeof (guint));
 }
 
 /* --- stun:, turn: and turns: URIs --- */
@@ -570,7 +697,7 @@ configure_turn_server (HollerIce *self, const HollerIceServer *server)
     }
   nice_address_to_string (&addr, ip);
   if (username == NULL
-      || !nice_agent_set_relay_info (self->agent, self->stream_id, COMPONENT_ID, ip, server->port,
+      || !nice_agent_set_relay_info (self->agent, newest_stream (self), COMPONENT_ID, ip, server->port,
                                      username, password, relay_type (server->kind)))
     {
       g_autofree char *text = g_strdup_printf (_("TURN server %s could not be used (no credentials?)"), name);
@@ -661,6 +788,16 @@ add_local_address (NiceAgent *agent, const char *ip)
   return nice_agent_add_local_address (agent, &addr);
 }
 
+static guint
+add_stream (HollerIce *self)
+{
+  guint id = nice_agent_add_stream (self->agent, 1);
+
+  nice_agent_set_stream_name (self->agent, id, "audio");
+  nice_agent_attach_recv (self->agent, id, COMPONENT_ID, self->context, on_receive, self);
+  return id;
+}
+
 HollerIce *
 holler_ice_new (GMainContext *context, gboolean controlling, const HollerIceConfig *config)
 {
@@ -711,9 +848,10 @@ holler_ice_new (GMainContext *context, gboolean controlling, const HollerIceConf
   g_signal_connect_object (self->agent, "component-state-changed",
                            G_CALLBACK (on_component_state_changed), self, 0);
 
-  self->stream_id = nice_agent_add_stream (self->agent, 1);
-  nice_agent_set_stream_name (self->agent, self->stream_id, "audio");
-  nice_agent_attach_recv (self->agent, self->stream_id, COMPONENT_ID, self->context, on_receive, self);
+  self->stream_id = add_stream (self);
+  /* Netlink: address and route changes, to notice a vanished address */
+  self->monitor = g_object_ref (g_network_monitor_get_default ());
+  g_signal_connect (self->monitor, "network-changed", G_CALLBACK (on_network_changed), self);
   return self;
 }
 
@@ -725,7 +863,7 @@ holler_ice_gather (HollerIce *self, GError **error)
   for (guint i = 0; i < self->turn_servers->len; i++)
     configure_turn_server (self, g_ptr_array_index (self->turn_servers, i));
   configure_stun_server (self);
-  if (!nice_agent_gather_candidates (self->agent, self->stream_id))
+  if (!nice_agent_gather_candidates (self->agent, newest_stream (self)))
     {
       g_set_error_literal (error, HOLLER_ERROR, HOLLER_ERROR_ICE_FAILED,
                            _("Could not gather ICE candidates (no usable local address?)"));
@@ -737,13 +875,13 @@ holler_ice_gather (HollerIce *self, GError **error)
 void
 holler_ice_get_local_credentials (HollerIce *self, char **ufrag, char **pwd)
 {
-  nice_agent_get_local_credentials (self->agent, self->stream_id, ufrag, pwd);
+  nice_agent_get_local_credentials (self->agent, newest_stream (self), ufrag, pwd);
 }
 
 gboolean
 holler_ice_set_remote_credentials (HollerIce *self, const char *ufrag, const char *pwd, GError **error)
 {
-  if (!nice_agent_set_remote_credentials (self->agent, self->stream_id, ufrag, pwd))
+  if (!nice_agent_set_remote_credentials (self->agent, newest_stream (self), ufrag, pwd))
     {
       g_set_error_literal (error, HOLLER_ERROR, HOLLER_ERROR_INVALID_SDP,
                            _("The peer's ICE credentials were refused"));
@@ -776,7 +914,7 @@ holler_ice_add_remote_candidate (HollerIce *self, const char *candidate, GError 
       return FALSE;
     }
 
-  cand = nice_agent_parse_remote_candidate_sdp (self->agent, self->stream_id, line);
+  cand = nice_agent_parse_remote_candidate_sdp (self->agent, newest_stream (self), line);
   if (cand == NULL)
     {
       g_set_error (error, HOLLER_ERROR, HOLLER_ERROR_INVALID_MESSAGE,
@@ -791,7 +929,7 @@ holler_ice_add_remote_candidate (HollerIce *self, const char *candidate, GError 
       return FALSE;
     }
   list = g_slist_append (NULL, cand);
-  added = nice_agent_set_remote_candidates (self->agent, self->stream_id, COMPONENT_ID, list);
+  added = nice_agent_set_remote_candidates (self->agent, newest_stream (self), COMPONENT_ID, list);
   g_slist_free_full (list, (GDestroyNotify) nice_candidate_free);
   if (added < 1)
     {
@@ -805,7 +943,7 @@ holler_ice_add_remote_candidate (HollerIce *self, const char *candidate, GError 
 void
 holler_ice_remote_gathering_done (HollerIce *self)
 {
-  nice_agent_peer_candidate_gathering_done (self->agent, self->stream_id);
+  nice_agent_peer_candidate_gathering_done (self->agent, newest_stream (self));
 }
 
 void
@@ -820,7 +958,8 @@ holler_ice_send (HollerIce *self, const guint8 *data, gsize len)
 {
   if (self->closed || self->agent == NULL)
     return FALSE;
-  return nice_agent_send (self->agent, self->stream_id, COMPONENT_ID, len, (const gchar *) data) == (gint) len;
+  return nice_agent_send (self->agent, g_atomic_int_get (&self->stream_id), COMPONENT_ID, len,
+                          (const gchar *) data) == (gint) len;
 }
 
 gboolean
@@ -843,10 +982,37 @@ holler_ice_close (HollerIce *self)
     return;
   self->closed = TRUE;
   self->receive_func = NULL;
-  nice_agent_attach_recv (self->agent, self->stream_id, COMPONENT_ID, self->context, NULL, NULL);
-  /* libnice 0.1.21 can crash (a NULL dereference in a socket callback)
-   * when a stream is removed while STUN discovery is still pending; then
-   * the stream goes with the agent in dispose instead. */
-  if (self->gathering_done)
-    nice_agent_remove_stream (self->agent, self->stream_id);
+  if (self->new_stream_id != 0)
+    remove_stream (self, self->new_stream_id);
+  remove_stream (self, self->stream_id);
+  g_clear_handle_id (&self->retire_id, g_source_remove);
+  on_retire (self);
+}
+
+void
+holler_ice_restart (HollerIce *self)
+{
+  g_return_if_fail (!self->closed);
+  /* A second restart before the first connected replaces it. */
+  if (self->new_stream_id != 0)
+    remove_stream (self, self->new_stream_id);
+  self->new_stream_id = add_stream (self);
+  self->restarts++;
+  self->connected = FALSE;
+  self->failed = FALSE;
+  g_ptr_array_set_size (self->turns, 0);
+  g_debug ("ICE restart %u: stream %u replaces %u", self->restarts, self->new_stream_id, self->stream_id);
+}
+
+gboolean
+holler_ice_is_restarting (HollerIce *self)
+{
+  return self->new_stream_id != 0;
+}
+
+gboolean
+holler_ice_local_address_present (HollerIce *self)
+{
+  /* no pair yet, or a relay: consent checks watch those */
+  return self->pair_base_ip[0] == '\0' || holler_net_address_is_local (self->pair_base_ip);
 }

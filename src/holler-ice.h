@@ -63,8 +63,11 @@ typedef void (*HollerIceReceiveFunc) (const guint8 *data, gsize len, gpointer us
 /* Signals:
  *   "local-candidate" (const char *candidate)  "candidate:..." for trickling
  *   "gathering-done"  ()
- *   "connected"       ()   once: a pair succeeded and data can be sent
- *   "failed"          (GError *error)   ICE failed, or consent was lost
+ *   "connected"       ()   once per ICE session (the first, then after each
+ *                          restart): a pair succeeded and data can be sent
+ *   "failed"          (GError *error)   the newest session failed, or
+ *                          consent was lost on it
+ *   "network-changed" ()   local addresses or routes changed (settled)
  *   "warning"         (const char *text)  something worth telling the user
  *                     (a TURN server that gave no relay candidate, …)
  */
@@ -85,5 +88,16 @@ void     holler_ice_set_receive_func (HollerIce *self, HollerIceReceiveFunc func
 gboolean holler_ice_send (HollerIce *self, const guint8 *data, gsize len);
 gboolean holler_ice_get_selected_pair (HollerIce *self, HollerIcePair *pair);
 void     holler_ice_close (HollerIce *self);
+
+/* ICE restart (RFC 8445 §2.4): a new session with new credentials and
+ * freshly gathered candidates, in a new libnice stream. Media stays on the
+ * old session until the new one connects ("make before break"); from now
+ * on credentials and candidates refer to the new one. Gather with
+ * holler_ice_gather() once the new credentials are on their way. */
+void     holler_ice_restart (HollerIce *self);
+gboolean holler_ice_is_restarting (HollerIce *self);
+/* FALSE when the local address under the selected pair has vanished
+ * (interface down, address removed or renumbered). */
+gboolean holler_ice_local_address_present (HollerIce *self);
 
 G_END_DECLS

@@ -64,6 +64,17 @@ holler_reporter_emit (HollerReporter *self, const char *who, const char *event,
         json_object_set_string_member (obj, "peer", who);
       json_object_set_double_member (obj, "t_ms",
                                      holler_reporter_elapsed_ms (self, g_get_monotonic_time ()));
+      /* the human text, unless the fields carry their own */
+      if (human_format != NULL && (fields == NULL || !json_object_has_member (fields, "message")))
+        {
+          va_list args;
+          g_autofree char *message = NULL;
+
+          va_start (args, human_format);
+          message = g_strdup_vprintf (human_format, args);
+          va_end (args);
+          json_object_set_string_member (obj, "message", message);
+        }
       if (fields != NULL)
         {
           GList *members = json_object_get_members (fields);

@@ -109,7 +109,7 @@ static gboolean
 on_shutdown_timeout (gpointer user_data)
 {
   g_main_loop_quit (user_data);
-  return G_SOURCE_REMOVE;
+  return G_SOURCE_CONTINUE;   /* removed by shutdown_signaling() either way */
 }
 
 /* Let a final bye reach the server before the process exits. */

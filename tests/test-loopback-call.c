@@ -153,6 +153,75 @@ test_rejected (void)
   call_clear (&c);
 }
 
+typedef struct {
+  Call *call;
+  int step;
+  guint64 packets_at_restart[2];
+} Restarts;
+
+static guint64
+packets_received (HollerRunner *runner)
+{
+  HollerMediaStats stats = { 0 };
+
+  holler_call_get_media_stats (holler_runner_get_call (runner), &stats);
+  return stats.packets_received;
+}
+
+/* 1 s in: the callee restarts ICE (the non-controlling side offers);
+ * 2 s in: both at once (glare: the caller's offer wins). */
+static gboolean
+on_restart_step (gpointer user_data)
+{
+  Restarts *r = user_data;
+  HollerCall *caller = holler_runner_get_call (r->call->runners[0]);
+  HollerCall *callee = holler_runner_get_call (r->call->runners[1]);
+
+  g_assert_cmpint (holler_call_get_state (caller), ==, HOLLER_CALL_STATE_ACTIVE);
+  g_assert_cmpint (holler_call_get_state (callee), ==, HOLLER_CALL_STATE_ACTIVE);
+  if (r->step++ == 0)
+    {
+      holler_call_restart_ice (callee);
+      return G_SOURCE_CONTINUE;
+    }
+  for (int i = 0; i < 2; i++)
+    r->packets_at_restart[i] = packets_received (r->call->runners[i]);
+  holler_call_restart_ice (caller);
+  holler_call_restart_ice (callee);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+test_ice_restart (void)
+{
+  Call c = { { NULL, NULL }, FALSE };
+  Restarts r = { &c, 0, { 0, 0 } };
+
+  g_timeout_add (1000, on_restart_step, &r);
+  run_call (&c, 4, TRUE);
+  g_assert_false (c.timed_out);
+  g_assert_cmpint (r.step, ==, 2);
+  for (int i = 0; i < 2; i++)
+    {
+      HollerCall *call = holler_runner_get_call (c.runners[i]);
+      guint64 after = packets_received (c.runners[i]) - r.packets_at_restart[i];
+      HollerMediaStats stats = { 0 };
+
+      g_test_message ("%s: %u ICE restarts, %" G_GUINT64_FORMAT " packets after the second",
+                      holler_call_get_label (call), holler_call_get_ice_restarts (call), after);
+      g_assert_cmpint (holler_runner_get_exit_status (c.runners[i]), ==, 0);
+      g_assert_cmpuint (holler_call_get_ice_restarts (call), ==, 2);
+      /* ~2 s of 20 ms packets after the glare restart, and make before
+       * break: (almost) nothing lost while the sessions changed */
+      g_assert_cmpuint (after, >, 60);
+      g_assert_true (holler_call_get_media_stats (call, &stats));
+      g_assert_cmpint (stats.packets_lost, <=, 5);
+    }
+  assert_heard (c.runners[0], CALLEE_HZ);
+  assert_heard (c.runners[1], CALLER_HZ);
+  call_clear (&c);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -160,5 +229,6 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/loopback-call/tones-both-ways", test_tones_both_ways);
   g_test_add_func ("/loopback-call/rejected", test_rejected);
+  g_test_add_func ("/loopback-call/ice-restart", test_ice_restart);
   return g_test_run ();
 }

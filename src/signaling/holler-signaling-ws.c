@@ -12,6 +12,7 @@
 #include <libsoup/soup.h>
 #include "holler-signaling.h"
 #include "holler-error.h"
+#include "holler-net.h"
 
 #define KEEPALIVE_SECONDS 15
 #define REGISTER_TIMEOUT_SECONDS 10
@@ -46,6 +47,8 @@ struct _HollerSignalingWs
   guint timer_id;          /* reconnect or registration timeout */
   GQueue queue;            /* JSON texts waiting for registration */
   GTask *shutdown_task;
+  char *local_ip;          /* our end of the current connection */
+  GNetworkMonitor *monitor;
 };
 
 #define HOLLER_TYPE_SIGNALING_WS (holler_signaling_ws_get_type ())
@@ -153,6 +156,37 @@ static void
 send_text (HollerSignalingWs *self, const char *text)
 {
   soup_websocket_connection_send_text (self->conn, text);
+}
+
+/* A connection whose local address went away (renumbering, a switch of
+ * network) is dead but would take minutes to say so, and what we send on
+ * it is lost: reconnect at once. This runs before the ICE layer notices
+ * the change (it waits for the burst of events to settle), so a restart
+ * offer is queued for the new connection, not lost in the old one. */
+static void
+on_network_changed (GNetworkMonitor *monitor, gboolean available, gpointer user_data)
+{
+  HollerSignalingWs *self = user_data;
+
+  if ((self->state != WS_REGISTERING && self->state != WS_REGISTERED) || self->local_ip == NULL
+      || holler_net_address_is_local (self->local_ip))
+    return;
+  self->backoff_ms = BACKOFF_FIRST_MS;
+  schedule_reconnect (self, _("our network address changed"));
+}
+
+static void
+on_network_event (SoupMessage *msg, GSocketClientEvent event, GIOStream *connection, gpointer user_data)
+{
+  HollerSignalingWs *self = user_data;
+  g_autoptr(GSocketAddress) local = NULL;
+
+  if (event != G_SOCKET_CLIENT_CONNECTED || !G_IS_SOCKET_CONNECTION (connection))
+    return;
+  local = g_socket_connection_get_local_address (G_SOCKET_CONNECTION (connection), NULL);
+  g_clear_pointer (&self->local_ip, g_free);
+  if (G_IS_INET_SOCKET_ADDRESS (local))
+    self->local_ip = g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (local)));
 }
 
 static void
@@ -315,6 +349,7 @@ connect_now (HollerSignalingWs *self)
   g_autoptr(SoupMessage) msg = soup_message_new (SOUP_METHOD_GET, self->uri);
 
   self->state = WS_CONNECTING;
+  g_signal_connect_object (msg, "network-event", G_CALLBACK (on_network_event), self, 0);
   soup_session_websocket_connect_async (self->session, msg, NULL, NULL, G_PRIORITY_DEFAULT,
                                         self->cancellable, on_connected, g_object_ref (self));
 }
@@ -325,6 +360,8 @@ holler_signaling_ws_start (HollerSignaling *signaling, GError **error)
   HollerSignalingWs *self = HOLLER_SIGNALING_WS (signaling);
 
   g_return_val_if_fail (self->state == WS_IDLE, FALSE);
+  self->monitor = g_object_ref (g_network_monitor_get_default ());
+  g_signal_connect (self->monitor, "network-changed", G_CALLBACK (on_network_changed), self);
   connect_now (self);
   return TRUE;
 }
@@ -411,6 +448,9 @@ holler_signaling_ws_dispose (GObject *object)
   g_clear_handle_id (&self->timer_id, g_source_remove);
   drop_connection (self);
   complete_shutdown (self);
+  if (self->monitor != NULL)
+    g_signal_handlers_disconnect_by_data (self->monitor, self);
+  g_clear_object (&self->monitor);
   g_clear_object (&self->session);
   G_OBJECT_CLASS (holler_signaling_ws_parent_class)->dispose (object);
 }
@@ -425,6 +465,7 @@ holler_signaling_ws_finalize (GObject *object)
   g_free (self->uri);
   g_free (self->id);
   g_free (self->token);
+  g_free (self->local_ip);
   G_OBJECT_CLASS (holler_signaling_ws_parent_class)->finalize (object);
 }
 

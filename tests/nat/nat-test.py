@@ -97,6 +97,11 @@ SCENARIOS = {
         caller=("a1", ["--turn", "turn:%s:3478" % PUB_IP, "--turn-secret", REST_SECRET]),
         callee=("b1", ["--turn", "turn:%s:3478" % PUB_IP, "--turn-secret", REST_SECRET]),
         expect="relay"),
+    "network-change": dict(
+        doc="the caller's address is renumbered mid-call -> ICE restart, audio continues both ways",
+        caller=("a1", ice(TURN_UDP)), callee=("a2", ice(TURN_UDP)), duration=12,
+        renumber=("a1", "10.0.1.10/24", "10.0.1.20/24", "10.0.1.1"),
+        expect="host"),
 }
 
 
@@ -157,12 +162,16 @@ def run_scenario(name, holler, wav_tone, keep=False):
                                                 "--input", "tone:%d" % CALLER_HZ,
                                                 "--output", "file:" + caller_wav]
                           + common + caller_args)
+        if "renumber" in sc:
+            renumber(lab, caller, *sc["renumber"])
         rc_caller = caller.wait(FAIL_BOUND_S + duration + 15)
         wall = time.monotonic() - start
         rc_callee = callee.wait(15)
         result.update(check_outcome(sc, caller, callee, rc_caller, rc_callee, wall))
         if sc["expect"] != "ice-failed":
             result.update(check_audio(sc, wav_tone, caller_wav, callee_wav, caller, callee))
+        if "renumber" in sc:
+            result.update(check_restart(sc, caller, callee))
         result["ok"] = True
     except (Failure, LabError) as e:
         result["ok"] = False
@@ -172,6 +181,44 @@ def run_scenario(name, holler, wav_tone, keep=False):
     finally:
         lab.close(keep_dir=keep)
     return result
+
+
+def renumber(lab, peer, ns, old, new, gateway):
+    """Two seconds into the call, the address in use goes and another
+    comes (what a DHCP renumbering or a network switch does)."""
+    peer.wait_event("state", 20, state="active")
+    time.sleep(2)
+    lab.ip(ns, "addr", "del", old, "dev", "eth0")
+    lab.ip(ns, "addr", "add", new, "dev", "eth0")
+    lab.ip(ns, "route", "replace", "default", "via", gateway)
+
+
+def check_restart(sc, caller, callee):
+    """The restart happened, the new address carries the call, and both
+    sides kept decoding their peer's tone afterwards."""
+    old_ip = sc["renumber"][1].split("/")[0]
+    done = caller.first("ice-restart", phase="done")
+    check(caller.first("ice-restart", phase="started") is not None, "the caller never restarted ICE")
+    check(done is not None, "the caller's ICE restart never completed")
+    # The new IPv4 address or the link's IPv6 one (both work on one LAN);
+    # never the address that is gone.
+    pair, peer_pair = last_pair(caller), last_pair(callee)
+    check(not pair["local_address"].startswith(old_ip + ":"),
+          "caller's pair after the restart still uses the removed address: %s" % pair["local_address"])
+    check(peer_pair["remote_address"] == pair["local_address"],
+          "callee's remote %s is not the caller's local %s"
+          % (peer_pair["remote_address"], pair["local_address"]))
+    r = {"restart_ms": round(done["t_ms"] - caller.first("ice-restart", phase="started")["t_ms"]),
+         "pair_after_restart": pair["local_address"]}
+    for who, peer, hz in (("caller", caller, CALLEE_HZ), ("callee", callee, CALLER_HZ)):
+        since = peer.first("ice-restart", phase="done")
+        check(since is not None, "%s saw no completed ICE restart" % who)
+        after = [ev for ev in peer.events("level")
+                 if ev["t_ms"] > since["t_ms"] and abs(ev.get("tone_hz", 0) - hz) < 20]
+        check(len(after) >= 4, "%s decoded %d Hz in only %d seconds after the restart"
+              % (who, hz, len(after)))
+        r[who + "_seconds_after_restart"] = len(after)
+    return r
 
 
 def check_outcome(sc, caller, callee, rc_caller, rc_callee, wall):
