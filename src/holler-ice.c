@@ -91,6 +91,8 @@ candidate_type_name (NiceCandidateType type)
     }
 }
 
+static void fail (HollerIce *self, const char *message);
+
 static void
 format_address (const NiceAddress *addr, char *out, gsize out_len)
 {
@@ -255,9 +257,13 @@ on_gathering_done (NiceAgent *agent, guint stream_id, gpointer user_data)
                               entry->name);
       warn (self, text);
     }
-  if (self->relay_only && !any_relay)
-    warn (self, _("Relay only, but no TURN server gave a relay candidate: the call cannot connect"));
   g_signal_emit (self, signals[SIGNAL_GATHERING_DONE], 0);
+  /* Nothing could ever connect: say so now, not at the connect timeout. */
+  if (self->relay_only && !any_relay)
+    {
+      warn (self, _("Relay only, but no TURN server gave a relay candidate: the call cannot connect"));
+      fail (self, _("ICE failed: relay only, and no TURN server gave a relay candidate"));
+    }
 }
 
 static void

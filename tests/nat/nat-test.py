@@ -97,6 +97,10 @@ SCENARIOS = {
         caller=("a1", ["--turn", "turn:%s:3478" % PUB_IP, "--turn-secret", REST_SECRET]),
         callee=("b1", ["--turn", "turn:%s:3478" % PUB_IP, "--turn-secret", REST_SECRET]),
         expect="relay"),
+    "turn-refused": dict(
+        doc="6c: --relay-only and the TURN server refuses our credentials -> clear warnings, ice-failed, exit 1",
+        caller=("a1", ice(TURN_WRONG_PASS) + ["--relay-only"]), callee=("a2", ice(TURN_UDP)),
+        expect="ice-failed", warn=("caller",), warn_text="Relay only, but no TURN server"),
     "network-change": dict(
         doc="the caller's address is renumbered mid-call -> ICE restart, audio continues both ways",
         caller=("a1", ice(TURN_UDP)), callee=("a2", ice(TURN_UDP)), duration=12,
@@ -228,6 +232,8 @@ def check_outcome(sc, caller, callee, rc_caller, rc_callee, wall):
         if who in sc.get("warn", ()):
             check(any("gave no relay candidate" in w for w in warnings),
                   "%s: no TURN warning in its log (warnings: %s)" % (who, warnings))
+            check(any(sc.get("warn_text", "") in w for w in warnings),
+                  "%s: no warning saying %r (warnings: %s)" % (who, sc.get("warn_text"), warnings))
         r[who + "_warnings"] = [w for w in warnings if "TURN" in w or "relay" in w.lower()]
     if sc["expect"] == "ice-failed":
         ended = caller.first("ended")
