@@ -283,6 +283,7 @@ start_media (HollerCall *self, GError **error)
     return FALSE;
 
   self->media = holler_media_new (self->options->input ? self->options->input : "default",
+                                  self->options->greeting,
                                   self->options->output ? self->options->output : "default",
                                   self->opus_pt, on_media_rtp, self, error);
   if (self->media == NULL)

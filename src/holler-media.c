@@ -13,6 +13,8 @@
 #include <gst/app/gstappsrc.h>
 #include <gst/app/gstappsink.h>
 #include "holler-media.h"
+#include "holler-media-feed.h"
+#include "holler-media-private.h"
 #include "holler-tone.h"
 #include "holler-error.h"
 
@@ -33,6 +35,8 @@ struct _HollerMedia
   GstElement *recv_pipeline;
   GstElement *rtpin;
   GstElement *volume;
+  GstElement *pcmin;           /* feed mode: the send side's raw audio input */
+  HollerMediaFeed *feed;
   guint send_bus_watch;
   guint recv_bus_watch;
   gboolean started;
@@ -64,7 +68,7 @@ G_DEFINE_TYPE (HollerMedia, holler_media, G_TYPE_OBJECT)
 
 static const char *required_elements[] = {
   "audiotestsrc", "audioconvert", "audioresample", "opusenc", "opusdec", "rtpopuspay",
-  "rtpopusdepay", "rtpjitterbuffer", "appsrc", "appsink", "wavenc", "filesink",
+  "rtpopusdepay", "rtpjitterbuffer", "appsrc", "appsink", "wavenc", "filesink", "oggmux",
   "fakesink", "identity", "volume",
 };
 
@@ -145,35 +149,36 @@ holler_media_validate_input (const char *spec, GError **error)
                    parse_error ? parse_error->message : "?");
       return FALSE;
     }
-  if (g_strcmp0 (spec, "default") == 0)
+  if (g_strcmp0 (spec, "default") == 0 || g_strcmp0 (spec, "silence") == 0 || g_strcmp0 (spec, "echo") == 0)
     return TRUE;
   g_set_error (error, HOLLER_ERROR, HOLLER_ERROR_USAGE,
-               _("Unknown input “%s”: use tone:HZ, file:PATH, default or pipeline:DESCRIPTION"), spec);
+               _("Unknown input “%s”: use tone:HZ, file:PATH, default, silence, echo or pipeline:DESCRIPTION"), spec);
   return FALSE;
 }
 
 gboolean
 holler_media_validate_output (const char *spec, GError **error)
 {
-  if (g_str_has_prefix (spec, "file:"))
+  if (g_str_has_prefix (spec, "file:") || g_str_has_prefix (spec, "ogg:"))
     {
-      g_autofree char *dir = g_path_get_dirname (spec + 5);
+      const char *path = strchr (spec, ':') + 1;
+      g_autofree char *dir = g_path_get_dirname (path);
 
-      if (spec[5] != '\0' && g_file_test (dir, G_FILE_TEST_IS_DIR))
+      if (*path != '\0' && g_file_test (dir, G_FILE_TEST_IS_DIR))
         return TRUE;
       g_set_error (error, HOLLER_ERROR, HOLLER_ERROR_USAGE,
-                   _("Cannot write “%s”: no such directory"), spec + 5);
+                   _("Cannot write “%s”: no such directory"), path);
       return FALSE;
     }
   if (g_strcmp0 (spec, "null") == 0 || g_strcmp0 (spec, "default") == 0)
     return TRUE;
   g_set_error (error, HOLLER_ERROR, HOLLER_ERROR_USAGE,
-               _("Unknown output “%s”: use file:PATH.wav, null or default"), spec);
+               _("Unknown output “%s”: use file:PATH.wav, ogg:PATH.ogg, null or default"), spec);
   return FALSE;
 }
 
-static char *
-input_description (const char *spec, gboolean *live)
+char *
+holler_media_input_description (const char *spec, gboolean *live)
 {
   double hz;
 
@@ -198,6 +203,15 @@ output_description (const char *spec)
     {
       g_autofree char *q = quote_path (spec + 5);
       return g_strdup_printf ("wavenc ! filesink location=%s", q);
+    }
+  if (g_str_has_prefix (spec, "ogg:"))
+    {
+      /* Ogg Opus that survives a kill: a page at least every 0.5 s, each
+       * written through at once (no userspace buffer to lose). */
+      g_autofree char *q = quote_path (spec + 4);
+      return g_strdup_printf ("opusenc bitrate=24000 frame-size=20 complexity=3 "
+                              "! oggmux max-delay=500000000 max-page-delay=500000000 "
+                              "! filesink location=%s buffer-mode=unbuffered", q);
     }
   if (g_strcmp0 (spec, "null") == 0)
     return g_strdup ("fakesink sync=false");
@@ -274,6 +288,22 @@ on_rtp_sample (GstAppSink *sink, gpointer user_data)
   return GST_FLOW_OK;
 }
 
+/* Feed mode: raw audio from the feed's step (or, for echo, the decoded
+ * remote audio) into the send pipeline; appsrc stamps it on arrival. */
+static void
+push_pcm (GstBuffer *buffer, gpointer user_data)
+{
+  HollerMedia *self = user_data;
+
+  gst_app_src_push_buffer (GST_APP_SRC (self->pcmin), gst_buffer_copy (buffer));
+}
+
+static void
+on_feed_error (HollerMediaFeed *feed, GError *error, gpointer user_data)
+{
+  g_signal_emit (user_data, signals[SIGNAL_ERROR], 0, error);
+}
+
 /* Runs on the receive streaming thread for every decoded buffer. */
 static GstPadProbeReturn
 on_decoded_audio (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
@@ -314,6 +344,8 @@ on_decoded_audio (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
   g_mutex_unlock (&self->lock);
   gst_buffer_unmap (buffer, &map);
 
+  if (self->feed != NULL && holler_media_feed_is_echo (self->feed))
+    push_pcm (buffer, self);
   if (first)
     emit_later (self, signals[SIGNAL_FIRST_AUDIO], 0, 0, NULL);
   if (analyse)
@@ -336,6 +368,8 @@ static void
 finish_stop (HollerMedia *self)
 {
   g_clear_handle_id (&self->stop_timeout_id, g_source_remove);
+  if (self->feed != NULL)
+    holler_media_feed_stop (self->feed);
   if (self->send_pipeline)
     gst_element_set_state (self->send_pipeline, GST_STATE_NULL);
   if (self->recv_pipeline)
@@ -395,12 +429,16 @@ holler_media_dispose (GObject *object)
   g_clear_handle_id (&self->stop_timeout_id, g_source_remove);
   g_clear_handle_id (&self->send_bus_watch, g_source_remove);
   g_clear_handle_id (&self->recv_bus_watch, g_source_remove);
+  if (self->feed != NULL)
+    holler_media_feed_stop (self->feed);
+  g_clear_object (&self->feed);
   if (self->send_pipeline)
     gst_element_set_state (self->send_pipeline, GST_STATE_NULL);
   if (self->recv_pipeline)
     gst_element_set_state (self->recv_pipeline, GST_STATE_NULL);
   g_clear_object (&self->rtpin);
   g_clear_object (&self->volume);
+  g_clear_object (&self->pcmin);
   g_clear_object (&self->send_pipeline);
   g_clear_object (&self->recv_pipeline);
   G_OBJECT_CLASS (holler_media_parent_class)->dispose (object);
@@ -442,8 +480,16 @@ holler_media_init (HollerMedia *self)
   self->context = g_main_context_ref_thread_default ();
 }
 
+/* Feed mode (greeting, silence, echo): the send pipeline starts at an
+ * appsrc fed by a HollerMediaFeed. */
+static gboolean
+use_feed (const char *input, const char *greeting)
+{
+  return greeting != NULL || g_str_equal (input, "silence") || g_str_equal (input, "echo");
+}
+
 HollerMedia *
-holler_media_new (const char *input, const char *output, guint opus_pt,
+holler_media_new (const char *input, const char *greeting, const char *output, guint opus_pt,
                   HollerMediaRtpFunc rtp_func, gpointer user_data, GError **error)
 {
   g_autoptr(HollerMedia) self = g_object_new (HOLLER_TYPE_MEDIA, NULL);
@@ -465,7 +511,19 @@ holler_media_new (const char *input, const char *output, guint opus_pt,
 
   self->rtp_func = rtp_func;
   self->rtp_data = user_data;
-  in_desc = input_description (input, &live);
+  if (use_feed (input, greeting))
+    {
+      self->feed = holler_media_feed_new (push_pcm, self);
+      if (greeting != NULL)
+        holler_media_feed_append (self->feed, greeting);
+      holler_media_feed_append (self->feed, input);
+      g_signal_connect_object (self->feed, "error", G_CALLBACK (on_feed_error), self, 0);
+      in_desc = g_strdup ("appsrc name=pcmin is-live=true format=time do-timestamp=true max-bytes=192000 "
+                          "caps=audio/x-raw,format=S16LE,rate=48000,channels=1,layout=interleaved");
+      live = TRUE;
+    }
+  else
+    in_desc = holler_media_input_description (input, &live);
   out_desc = output_description (output);
 
   /* 20 ms frames and in-band FEC as browsers use them; a non-live input
@@ -502,6 +560,7 @@ holler_media_new (const char *input, const char *output, guint opus_pt,
   sink = gst_bin_get_by_name (GST_BIN (self->send_pipeline), "rtpout");
   gst_app_sink_set_callbacks (GST_APP_SINK (sink), &callbacks, self, NULL);
   self->volume = gst_bin_get_by_name (GST_BIN (self->send_pipeline), "mute");
+  self->pcmin = gst_bin_get_by_name (GST_BIN (self->send_pipeline), "pcmin");
   self->rtpin = gst_bin_get_by_name (GST_BIN (self->recv_pipeline), "rtpin");
   meter = gst_bin_get_by_name (GST_BIN (self->recv_pipeline), "meter");
   pad = gst_element_get_static_pad (meter, "src");
@@ -526,6 +585,8 @@ holler_media_start (HollerMedia *self, GError **error)
                            _("Could not start audio (is the audio device available?)"));
       return FALSE;
     }
+  if (self->feed != NULL && !holler_media_feed_start (self->feed, error))
+    return FALSE;
   self->started = TRUE;
   return TRUE;
 }
@@ -630,6 +691,8 @@ holler_media_stop_async (HollerMedia *self, GCancellable *cancellable,
     }
   self->stopping = TRUE;
   self->stop_task = task;
+  if (self->feed != NULL)
+    holler_media_feed_stop (self->feed);
   gst_element_set_state (self->send_pipeline, GST_STATE_NULL);
   /* EOS through the receive side makes wavenc write the final sizes. */
   gst_app_src_end_of_stream (GST_APP_SRC (self->rtpin));

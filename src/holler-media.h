@@ -37,7 +37,10 @@ gboolean holler_media_check_plugins   (GError **error);
  *   "level"       (double tone_hz, double level_db)  once a second
  *   "error"       (GError *error)
  */
-HollerMedia *holler_media_new (const char *input, const char *output, guint opus_pt,
+/* @input: tone:HZ, file:PATH, pipeline:DESC, default, silence or echo
+ * (the decoded remote audio sent back); @greeting: a file played first,
+ * or NULL; @output: file:PATH.wav, ogg:PATH.ogg (Ogg Opus), null, default */
+HollerMedia *holler_media_new (const char *input, const char *greeting, const char *output, guint opus_pt,
                                HollerMediaRtpFunc rtp_func, gpointer user_data,
                                GError **error);
 gboolean holler_media_start (HollerMedia *self, GError **error);

@@ -22,6 +22,7 @@ holler_call_options_copy (const HollerCallOptions *options)
   HollerCallOptions *o = g_memdup2 (options, sizeof *options);
 
   o->input = g_strdup (options->input);
+  o->greeting = g_strdup (options->greeting);
   o->output = g_strdup (options->output);
   o->ice_addresses = g_strdupv (options->ice_addresses);
   o->keylog = g_strdup (options->keylog);
@@ -38,6 +39,7 @@ holler_call_options_free (HollerCallOptions *o)
   if (o == NULL)
     return;
   g_free (o->input);
+  g_free (o->greeting);
   g_free (o->output);
   g_strfreev (o->ice_addresses);
   g_free (o->keylog);
@@ -92,6 +94,8 @@ gboolean
 holler_call_options_validate (const HollerCallOptions *o, GError **error)
 {
   if (o->input != NULL && !holler_media_validate_input (o->input, error))
+    return FALSE;
+  if (o->greeting != NULL && !holler_media_validate_input (o->greeting, error))
     return FALSE;
   if (o->output != NULL && !holler_media_validate_output (o->output, error))
     return FALSE;

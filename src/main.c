@@ -40,6 +40,7 @@ typedef struct {
   char **turn_servers;
   char *turn_secret;
   gboolean relay_only;
+  char *greeting;          /* listen: a file played first */
 } CliOptions;
 
 /* Bounds the wait for the last messages (a bye) to leave on exit */
@@ -149,6 +150,8 @@ apply_config (CliOptions *cli, HollerConfig *config, gboolean outgoing)
 #undef FILL
   if (!outgoing && !cli->auto_answer)
     cli->auto_answer = holler_config_get_boolean (config, "listen", "auto-answer", FALSE);
+  if (!outgoing && cli->greeting == NULL)
+    cli->greeting = holler_config_get_string (config, "listen", "greeting");
 }
 
 static int
@@ -184,6 +187,8 @@ run_peer (CliOptions *cli, gboolean outgoing, gint64 start_time)
 
   options->input = g_strdup (cli->input ? cli->input : "default");
   options->output = g_strdup (cli->output ? cli->output : "default");
+  if (cli->greeting != NULL)
+    options->greeting = g_strconcat ("file:", cli->greeting, NULL);
   options->duration = cli->duration;
   options->allow_loopback = cli->allow_loopback;
   options->ice_addresses = g_strdupv (cli->ice_addresses);
@@ -285,6 +290,8 @@ add_call_entries (GOptionContext *context, CliOptions *cli, gboolean listen)
   };
   GOptionEntry listen_entries[] = {
     { "auto-answer", 'a', 0, G_OPTION_ARG_NONE, &cli->auto_answer, N_("Answer incoming calls at once"), NULL },
+    { "greeting", 0, 0, G_OPTION_ARG_FILENAME, &cli->greeting,
+      N_("Play FILE (Ogg/Opus, WAV, …) to the caller first, then the input"), N_("FILE") },
     { NULL }
   };
 
@@ -309,6 +316,7 @@ cli_options_clear (CliOptions *cli)
   g_strfreev (cli->stun_servers);
   g_strfreev (cli->turn_servers);
   g_free (cli->turn_secret);
+  g_free (cli->greeting);
 }
 
 static int

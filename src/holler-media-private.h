@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Shared by the media files only. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* The gst-launch description of an input spec's source; @live is FALSE
+ * for files, which must be paced by their sink. */
+char *holler_media_input_description (const char *spec, gboolean *live);
+
+G_END_DECLS
