@@ -50,6 +50,7 @@ struct _HollerCall
   gboolean restart_gather_failed; /* no local address yet: retry on the next network change */
   guint restart_timeout_id;
   guint restarts_done;
+  gboolean muted;
   GPtrArray *early_dtls;          /* GBytes: DTLS sent before ICE had a pair */
   HollerDtls *dtls;
   HollerSrtp *srtp;               /* set once on the main context, then read by the sender */
@@ -288,6 +289,7 @@ start_media (HollerCall *self, GError **error)
                                   self->opus_pt, on_media_rtp, self, error);
   if (self->media == NULL)
     return FALSE;
+  holler_media_set_muted (self->media, self->muted);
   g_signal_connect_object (self->media, "first-audio", G_CALLBACK (on_first_audio), self, 0);
   g_signal_connect_object (self->media, "level", G_CALLBACK (on_media_level), self, 0);
   g_signal_connect_object (self->media, "error", G_CALLBACK (on_media_error), self, 0);
@@ -1154,6 +1156,20 @@ holler_call_restart_ice (HollerCall *self)
 {
   if (!self->restarting)
     begin_restart (self, _("requested"));
+}
+
+void
+holler_call_set_muted (HollerCall *self, gboolean muted)
+{
+  self->muted = muted;
+  if (self->media != NULL)
+    holler_media_set_muted (self->media, muted);
+}
+
+gboolean
+holler_call_get_muted (HollerCall *self)
+{
+  return self->muted;
 }
 
 guint

@@ -55,6 +55,9 @@ void     holler_call_hangup (HollerCall *self, const char *reason);
  * candidates) without a new DTLS handshake. The call does this by itself
  * when its address goes away or consent is lost. */
 void     holler_call_restart_ice (HollerCall *self);
+/* Sends silence instead of the input (before or during media). */
+void     holler_call_set_muted (HollerCall *self, gboolean muted);
+gboolean holler_call_get_muted (HollerCall *self);
 /* How many ICE restarts completed */
 guint    holler_call_get_ice_restarts (HollerCall *self);
 

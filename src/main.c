@@ -16,6 +16,8 @@
 #include "holler-error.h"
 #include "holler-config.h"
 #include "holler-serve.h"
+#include "holler-service.h"
+#include "holler-ctl.h"
 
 #define EXIT_CALL_FAILED 1
 #define EXIT_USAGE 2
@@ -41,6 +43,13 @@ typedef struct {
   char *turn_secret;
   gboolean relay_only;
   char *greeting;          /* listen: a file played first */
+  gboolean service;        /* listen: the answering service (many calls, D-Bus) */
+  char *record_dir;
+  char **allow;
+  int max_calls;
+  double answer_delay;
+  double max_call_length;
+  gboolean system_bus;
 } CliOptions;
 
 /* Bounds the wait for the last messages (a bye) to leave on exit */
@@ -152,6 +161,60 @@ apply_config (CliOptions *cli, HollerConfig *config, gboolean outgoing)
     cli->auto_answer = holler_config_get_boolean (config, "listen", "auto-answer", FALSE);
   if (!outgoing && cli->greeting == NULL)
     cli->greeting = holler_config_get_string (config, "listen", "greeting");
+  if (outgoing)
+    return;
+  if (!cli->service)
+    cli->service = holler_config_get_boolean (config, "listen", "service", FALSE);
+  if (cli->record_dir == NULL)
+    cli->record_dir = holler_config_get_string (config, "listen", "record-dir");
+  if (cli->allow == NULL)
+    cli->allow = holler_config_get_string_list (config, "listen", "allow");
+  if (cli->max_calls <= 0)
+    cli->max_calls = holler_config_get_int (config, "listen", "max-calls", 0);
+  if (cli->answer_delay <= 0)
+    cli->answer_delay = holler_config_get_double (config, "listen", "answer-delay", 0);
+  if (cli->max_call_length <= 0)
+    cli->max_call_length = holler_config_get_double (config, "listen", "max-call-length", 0);
+}
+
+#define DEFAULT_MAX_CALLS 16
+
+/* holler listen --service: many calls, D-Bus, until SIGTERM */
+static int
+run_service (CliOptions *cli, HollerSignaling *signaling, HollerCallOptions *options,
+             HollerReporter *reporter, const char *uri)
+{
+  HollerDaemonPolicy policy = { 0 };
+
+  if (!holler_signaling_uri_is_routed (uri))
+    {
+      fprintf (stderr, "%s\n", _("holler listen --service needs a rendezvous server: --signaling ws://…"));
+      return EXIT_USAGE;
+    }
+  if (cli->max_calls < 0 || cli->answer_delay < 0 || cli->answer_delay > 600 || cli->max_call_length < 0)
+    {
+      fprintf (stderr, "%s\n", _("holler listen: bad --max-calls, --answer-delay or --max-call-length"));
+      return EXIT_USAGE;
+    }
+  policy.auto_answer = cli->auto_answer;
+  policy.answer_delay = cli->answer_delay;
+  policy.max_calls = cli->max_calls > 0 ? (guint) cli->max_calls : DEFAULT_MAX_CALLS;
+  policy.allow = cli->allow;
+  policy.record_dir = cli->record_dir;
+  /* without --input, record and answer with silence (after any greeting) */
+  if (cli->input == NULL)
+    {
+      g_free (options->input);
+      options->input = g_strdup ("silence");
+    }
+  if (cli->output == NULL)
+    {
+      g_free (options->output);
+      options->output = g_strdup ("null");
+    }
+  if (cli->max_call_length > 0)
+    options->duration = cli->max_call_length;
+  return holler_service_run (signaling, options, &policy, reporter, cli->id, cli->system_bus);
 }
 
 static int
@@ -210,6 +273,13 @@ run_peer (CliOptions *cli, gboolean outgoing, gint64 start_time)
       return EXIT_USAGE;
     }
 
+  if (cli->service)
+    return run_service (cli, signaling, options, reporter, uri);
+  if (cli->record_dir != NULL)
+    {
+      fprintf (stderr, "%s\n", _("holler listen: --record-dir needs --service (or use --output ogg:FILE)"));
+      return EXIT_USAGE;
+    }
   if (!outgoing && !cli->auto_answer)
     {
       prompt.tty = g_io_channel_new_file ("/dev/tty", "r", NULL);
@@ -292,6 +362,20 @@ add_call_entries (GOptionContext *context, CliOptions *cli, gboolean listen)
     { "auto-answer", 'a', 0, G_OPTION_ARG_NONE, &cli->auto_answer, N_("Answer incoming calls at once"), NULL },
     { "greeting", 0, 0, G_OPTION_ARG_FILENAME, &cli->greeting,
       N_("Play FILE (Ogg/Opus, WAV, …) to the caller first, then the input"), N_("FILE") },
+    { "service", 0, 0, G_OPTION_ARG_NONE, &cli->service,
+      N_("Run as the answering service: many calls at once, a D-Bus API, until stopped"), NULL },
+    { "record-dir", 0, 0, G_OPTION_ARG_FILENAME, &cli->record_dir,
+      N_("(service) Record each call to an Ogg Opus file and a JSON sidecar in DIR"), N_("DIR") },
+    { "allow", 0, 0, G_OPTION_ARG_STRING_ARRAY, &cli->allow,
+      N_("(service) Only take calls from this id (repeatable; default: anyone)"), N_("ID") },
+    { "max-calls", 0, 0, G_OPTION_ARG_INT, &cli->max_calls,
+      N_("(service) Calls at once; callers beyond are told busy (default 16)"), N_("N") },
+    { "answer-delay", 0, 0, G_OPTION_ARG_DOUBLE, &cli->answer_delay,
+      N_("(service) Let a call ring this long before answering"), N_("SECONDS") },
+    { "max-call-length", 0, 0, G_OPTION_ARG_DOUBLE, &cli->max_call_length,
+      N_("(service) Hang up calls after this long"), N_("SECONDS") },
+    { "system-bus", 0, 0, G_OPTION_ARG_NONE, &cli->system_bus,
+      N_("(service) Offer the D-Bus API on the system bus instead of the session bus"), NULL },
     { NULL }
   };
 
@@ -317,6 +401,8 @@ cli_options_clear (CliOptions *cli)
   g_strfreev (cli->turn_servers);
   g_free (cli->turn_secret);
   g_free (cli->greeting);
+  g_free (cli->record_dir);
+  g_strfreev (cli->allow);
 }
 
 static int
@@ -328,6 +414,10 @@ usage (void)
              "  call      Place a call (send the offer); with a rendezvous server, call ID\n"
              "  listen    Wait for a call (answer it with --auto-answer)\n"
              "  serve     Run the rendezvous (signaling) server\n"
+             "  calls     List the calls of a running answering service (D-Bus)\n"
+             "  answer    Answer a ringing call of the service: holler answer ID\n"
+             "  hangup    End a call of the service: holler hangup ID\n"
+             "  dial      Make the service call someone: holler dial PEER\n"
              "  demo      Run a call between two peers on loopback and check audio both ways\n"
              "\nRun “holler COMMAND --help” for the options of a command.\n"));
   return EXIT_USAGE;
@@ -360,6 +450,8 @@ main (int argc, char **argv)
   command = argv[1];
   if (g_str_equal (command, "serve"))
     return holler_serve_main (argc - 1, argv + 1);
+  if (holler_ctl_handles (command))
+    return holler_ctl_main (argc - 1, argv + 1);
   if (!g_str_equal (command, "call") && !g_str_equal (command, "listen") && !g_str_equal (command, "demo"))
     {
       fprintf (stderr, _("holler: unknown command “%s”\n"), command);

@@ -1,0 +1,341 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* D-Bus objects for the answering service and its calls. */
+#define G_LOG_DOMAIN "holler-daemon"
+
+#include "config.h"
+#include <glib/gi18n.h>
+#include "holler-service-bus.h"
+#include "holler-dbus-generated.h"
+#include "holler-error.h"
+
+#define STATS_INTERVAL_S 1
+
+typedef struct {
+  HollerServiceBus *bus;       /* unowned */
+  guint number;
+  HollerDBusObjectSkeleton *object;
+  HollerDBusCall *iface;
+  guint64 last_bytes;
+  gint64 last_time;
+} CallObject;
+
+struct _HollerServiceBus
+{
+  GObject parent_instance;
+
+  HollerDaemon *daemon;
+  HollerDBusService *service;
+  GDBusObjectManagerServer *manager;
+  GHashTable *calls;           /* number → CallObject */
+  guint stats_id;
+  gboolean exported;
+};
+
+G_DEFINE_TYPE (HollerServiceBus, holler_service_bus, G_TYPE_OBJECT)
+
+static void
+call_object_free (CallObject *co)
+{
+  g_signal_handlers_disconnect_by_data (co->iface, co);
+  g_object_unref (co->iface);
+  g_object_unref (co->object);
+  g_free (co);
+}
+
+static char *
+call_path (guint number)
+{
+  return g_strdup_printf (HOLLER_SERVICE_PATH "/Call/%u", number);
+}
+
+static void
+update_call_list (HollerServiceBus *self)
+{
+  g_autoptr(GPtrArray) list = holler_daemon_list (self->daemon);
+  g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; i < list->len; i++)
+    g_ptr_array_add (paths, call_path (((HollerDaemonCall *) g_ptr_array_index (list, i))->number));
+  g_ptr_array_add (paths, NULL);
+  holler_dbus_service_set_calls (self->service, (const char * const *) paths->pdata);
+}
+
+static void
+update_stats (CallObject *co, const HollerDaemonCall *dc)
+{
+  g_auto(GVariantBuilder) b = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE_VARDICT);
+  HollerMediaStats stats = { 0 };
+  HollerIcePair pair;
+  gint64 now = g_get_monotonic_time ();
+
+  if (holler_call_get_selected_pair (dc->call, &pair))
+    {
+      g_autofree char *type = g_strdup_printf ("%s/%s", pair.local_type, pair.remote_type);
+
+      g_variant_builder_add (&b, "{sv}", "pair-type", g_variant_new_string (type));
+      g_variant_builder_add (&b, "{sv}", "local-address", g_variant_new_string (pair.local_address));
+      g_variant_builder_add (&b, "{sv}", "remote-address", g_variant_new_string (pair.remote_address));
+    }
+  if (holler_call_get_media_stats (dc->call, &stats))
+    {
+      guint64 expected = stats.packets_received + MAX (stats.packets_lost, 0);
+      double seconds = co->last_time ? (now - co->last_time) / (double) G_USEC_PER_SEC : 0;
+
+      g_variant_builder_add (&b, "{sv}", "packets-sent", g_variant_new_uint64 (stats.packets_sent));
+      g_variant_builder_add (&b, "{sv}", "packets-received", g_variant_new_uint64 (stats.packets_received));
+      g_variant_builder_add (&b, "{sv}", "packets-lost", g_variant_new_int64 (stats.packets_lost));
+      g_variant_builder_add (&b, "{sv}", "loss-percent",
+                             g_variant_new_double (expected ? 100.0 * MAX (stats.packets_lost, 0) / expected : 0));
+      g_variant_builder_add (&b, "{sv}", "jitter-ms", g_variant_new_double (stats.jitter_ms));
+      if (seconds > 0)
+        g_variant_builder_add (&b, "{sv}", "bitrate-kbps",
+                               g_variant_new_double ((stats.bytes_received - co->last_bytes) * 8 / seconds / 1000));
+      co->last_bytes = stats.bytes_received;
+      co->last_time = now;
+    }
+  holler_dbus_call_set_stats (co->iface, g_variant_builder_end (&b));
+}
+
+static gboolean
+on_stats_tick (gpointer user_data)
+{
+  HollerServiceBus *self = user_data;
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_hash_table_iter_init (&iter, self->calls);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      CallObject *co = value;
+      const HollerDaemonCall *dc = holler_daemon_lookup (self->daemon, co->number);
+
+      if (dc != NULL && holler_call_get_state (dc->call) == HOLLER_CALL_STATE_ACTIVE)
+        update_stats (co, dc);
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+/* --- methods of a call --- */
+
+static const HollerDaemonCall *
+lookup_or_fail (CallObject *co, GDBusMethodInvocation *invocation)
+{
+  const HollerDaemonCall *dc = holler_daemon_lookup (co->bus->daemon, co->number);
+
+  if (dc == NULL)
+    g_dbus_method_invocation_return_error (invocation, HOLLER_ERROR, HOLLER_ERROR_USAGE,
+                                           _("Call %u has ended"), co->number);
+  return dc;
+}
+
+static gboolean
+on_handle_answer (HollerDBusCall *iface, GDBusMethodInvocation *invocation, gpointer user_data)
+{
+  const HollerDaemonCall *dc = lookup_or_fail (user_data, invocation);
+  g_autoptr(GError) error = NULL;
+
+  if (dc == NULL)
+    return TRUE;
+  if (holler_call_get_state (dc->call) != HOLLER_CALL_STATE_RINGING)
+    g_dbus_method_invocation_return_error (invocation, HOLLER_ERROR, HOLLER_ERROR_USAGE,
+                                           _("Call %u is not ringing"), dc->number);
+  else if (!holler_call_answer (dc->call, &error))
+    g_dbus_method_invocation_return_gerror (invocation, error);
+  else
+    holler_dbus_call_complete_answer (iface, invocation);
+  return TRUE;
+}
+
+static gboolean
+on_handle_hangup (HollerDBusCall *iface, GDBusMethodInvocation *invocation, gpointer user_data)
+{
+  const HollerDaemonCall *dc = lookup_or_fail (user_data, invocation);
+
+  if (dc == NULL)
+    return TRUE;
+  holler_call_hangup (dc->call, holler_call_get_state (dc->call) == HOLLER_CALL_STATE_RINGING
+                                  ? "rejected" : "hangup");
+  holler_dbus_call_complete_hangup (iface, invocation);
+  return TRUE;
+}
+
+static gboolean
+on_handle_set_muted (HollerDBusCall *iface, GDBusMethodInvocation *invocation, gboolean muted,
+                     gpointer user_data)
+{
+  const HollerDaemonCall *dc = lookup_or_fail (user_data, invocation);
+
+  if (dc == NULL)
+    return TRUE;
+  holler_call_set_muted (dc->call, muted);
+  holler_dbus_call_set_muted (iface, muted);
+  holler_dbus_call_complete_set_muted (iface, invocation);
+  return TRUE;
+}
+
+/* --- the daemon's calls come and go --- */
+
+static void
+on_call_added (HollerDaemon *daemon, gpointer data, gpointer user_data)
+{
+  HollerServiceBus *self = user_data;
+  const HollerDaemonCall *dc = data;
+  g_autofree char *path = call_path (dc->number);
+  CallObject *co = g_new0 (CallObject, 1);
+  const char *peer = holler_call_get_peer (dc->call);
+
+  co->bus = self;
+  co->number = dc->number;
+  co->object = holler_dbus_object_skeleton_new (path);
+  co->iface = holler_dbus_call_skeleton_new ();
+  holler_dbus_call_set_number (co->iface, dc->number);
+  holler_dbus_call_set_state (co->iface, holler_call_state_to_string (holler_call_get_state (dc->call)));
+  holler_dbus_call_set_peer (co->iface, peer ? peer : "");
+  holler_dbus_call_set_direction (co->iface, dc->outgoing ? "outgoing" : "incoming");
+  holler_dbus_call_set_start_time (co->iface, dc->start_unix);
+  holler_dbus_call_set_recording (co->iface, dc->recording ? dc->recording : "");
+  holler_dbus_call_set_end_reason (co->iface, "");
+  holler_dbus_call_set_stats (co->iface, g_variant_new ("a{sv}", NULL));
+  g_signal_connect (co->iface, "handle-answer", G_CALLBACK (on_handle_answer), co);
+  g_signal_connect (co->iface, "handle-hangup", G_CALLBACK (on_handle_hangup), co);
+  g_signal_connect (co->iface, "handle-set-muted", G_CALLBACK (on_handle_set_muted), co);
+  holler_dbus_object_skeleton_set_call (co->object, co->iface);
+  g_hash_table_insert (self->calls, GUINT_TO_POINTER (dc->number), co);
+  g_dbus_object_manager_server_export (self->manager, G_DBUS_OBJECT_SKELETON (co->object));
+  update_call_list (self);
+  holler_dbus_service_emit_call_added (self->service, path);
+}
+
+static void
+on_call_changed (HollerDaemon *daemon, gpointer data, gpointer user_data)
+{
+  HollerServiceBus *self = user_data;
+  const HollerDaemonCall *dc = data;
+  CallObject *co = g_hash_table_lookup (self->calls, GUINT_TO_POINTER (dc->number));
+  const char *state = holler_call_state_to_string (holler_call_get_state (dc->call));
+
+  if (co == NULL)
+    return;
+  holler_dbus_call_set_state (co->iface, state);
+  if (holler_call_get_end_reason (dc->call) != NULL)
+    holler_dbus_call_set_end_reason (co->iface, holler_call_get_end_reason (dc->call));
+  holler_dbus_call_emit_state_changed (co->iface, state);
+}
+
+static void
+on_call_removed (HollerDaemon *daemon, guint number, gpointer user_data)
+{
+  HollerServiceBus *self = user_data;
+  g_autofree char *path = call_path (number);
+
+  if (!g_hash_table_contains (self->calls, GUINT_TO_POINTER (number)))
+    return;
+  g_dbus_object_manager_server_unexport (self->manager, path);
+  g_hash_table_remove (self->calls, GUINT_TO_POINTER (number));
+  update_call_list (self);
+  holler_dbus_service_emit_call_removed (self->service, path);
+}
+
+/* --- methods of the service --- */
+
+static gboolean
+on_handle_call (HollerDBusService *iface, GDBusMethodInvocation *invocation, const char *peer,
+                gpointer user_data)
+{
+  HollerServiceBus *self = user_data;
+  g_autoptr(GError) error = NULL;
+  const HollerDaemonCall *dc = holler_daemon_place_call (self->daemon, peer, &error);
+  g_autofree char *path = NULL;
+
+  if (dc == NULL)
+    {
+      g_dbus_method_invocation_return_gerror (invocation, error);
+      return TRUE;
+    }
+  path = call_path (dc->number);
+  holler_dbus_service_complete_call (iface, invocation, path);
+  return TRUE;
+}
+
+static gboolean
+on_handle_list_calls (HollerDBusService *iface, GDBusMethodInvocation *invocation, gpointer user_data)
+{
+  HollerServiceBus *self = user_data;
+
+  update_call_list (self);
+  holler_dbus_service_complete_list_calls (iface, invocation, holler_dbus_service_get_calls (iface));
+  return TRUE;
+}
+
+/* --- GObject --- */
+
+static void
+holler_service_bus_dispose (GObject *object)
+{
+  HollerServiceBus *self = HOLLER_SERVICE_BUS (object);
+
+  holler_service_bus_unexport (self);
+  if (self->daemon != NULL)
+    g_signal_handlers_disconnect_by_data (self->daemon, self);
+  g_clear_object (&self->daemon);
+  g_clear_pointer (&self->calls, g_hash_table_unref);
+  g_clear_object (&self->manager);
+  if (self->service != NULL)
+    g_signal_handlers_disconnect_by_data (self->service, self);
+  g_clear_object (&self->service);
+  G_OBJECT_CLASS (holler_service_bus_parent_class)->dispose (object);
+}
+
+static void
+holler_service_bus_class_init (HollerServiceBusClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = holler_service_bus_dispose;
+}
+
+static void
+holler_service_bus_init (HollerServiceBus *self)
+{
+  self->calls = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) call_object_free);
+}
+
+HollerServiceBus *
+holler_service_bus_new (HollerDaemon *daemon)
+{
+  HollerServiceBus *self = g_object_new (HOLLER_TYPE_SERVICE_BUS, NULL);
+
+  self->daemon = g_object_ref (daemon);
+  self->service = holler_dbus_service_skeleton_new ();
+  holler_dbus_service_set_id (self->service, holler_daemon_get_id (daemon));
+  holler_dbus_service_set_max_calls (self->service, holler_daemon_get_max_calls (daemon));
+  g_signal_connect (self->service, "handle-call", G_CALLBACK (on_handle_call), self);
+  g_signal_connect (self->service, "handle-list-calls", G_CALLBACK (on_handle_list_calls), self);
+  self->manager = g_dbus_object_manager_server_new (HOLLER_SERVICE_PATH);
+  g_signal_connect (daemon, "call-added", G_CALLBACK (on_call_added), self);
+  g_signal_connect (daemon, "call-changed", G_CALLBACK (on_call_changed), self);
+  g_signal_connect (daemon, "call-removed", G_CALLBACK (on_call_removed), self);
+  update_call_list (self);
+  return self;
+}
+
+gboolean
+holler_service_bus_export (HollerServiceBus *self, GDBusConnection *connection, GError **error)
+{
+  if (!g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (self->service), connection,
+                                         HOLLER_SERVICE_PATH, error))
+    return FALSE;
+  g_dbus_object_manager_server_set_connection (self->manager, connection);
+  self->stats_id = g_timeout_add_seconds (STATS_INTERVAL_S, on_stats_tick, self);
+  self->exported = TRUE;
+  return TRUE;
+}
+
+void
+holler_service_bus_unexport (HollerServiceBus *self)
+{
+  if (!self->exported)
+    return;
+  self->exported = FALSE;
+  g_clear_handle_id (&self->stats_id, g_source_remove);
+  g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (self->service));
+  g_dbus_object_manager_server_set_connection (self->manager, NULL);
+}

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#define G_LOG_DOMAIN "holler-daemon"
+
+#include "config.h"
+#include <json-glib/json-glib.h>
+#include "holler-sidecar.h"
+
+static char *
+iso_time (gint64 unix_seconds)
+{
+  g_autoptr(GDateTime) t = g_date_time_new_from_unix_utc (unix_seconds);
+
+  return g_date_time_format_iso8601 (t);
+}
+
+static void
+add_stats (JsonBuilder *b, HollerCall *call)
+{
+  HollerMediaStats stats = { 0 };
+  HollerIcePair pair;
+
+  json_builder_set_member_name (b, "stats");
+  json_builder_begin_object (b);
+  if (holler_call_get_media_stats (call, &stats))
+    {
+      json_builder_set_member_name (b, "packets_sent");
+      json_builder_add_int_value (b, (gint64) stats.packets_sent);
+      json_builder_set_member_name (b, "packets_received");
+      json_builder_add_int_value (b, (gint64) stats.packets_received);
+      json_builder_set_member_name (b, "packets_lost");
+      json_builder_add_int_value (b, stats.packets_lost);
+      json_builder_set_member_name (b, "jitter_ms");
+      json_builder_add_double_value (b, stats.jitter_ms);
+      json_builder_set_member_name (b, "received_tone_hz");
+      json_builder_add_double_value (b, stats.tone_hz);
+    }
+  if (holler_call_get_selected_pair (call, &pair))
+    {
+      g_autofree char *type = g_strdup_printf ("%s/%s", pair.local_type, pair.remote_type);
+
+      json_builder_set_member_name (b, "pair");
+      json_builder_add_string_value (b, type);
+    }
+  json_builder_end_object (b);
+}
+
+gboolean
+holler_sidecar_write (const HollerDaemonCall *dc, gboolean ended, GError **error)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonGenerator) gen = json_generator_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *start = iso_time (dc->start_unix);
+  g_autofree char *recording = g_path_get_basename (dc->recording);
+  g_autofree char *text = NULL;
+  const char *peer = holler_call_get_peer (dc->call);
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "caller");
+  json_builder_add_string_value (b, dc->outgoing ? NULL : peer);
+  json_builder_set_member_name (b, "peer");
+  json_builder_add_string_value (b, peer);
+  json_builder_set_member_name (b, "direction");
+  json_builder_add_string_value (b, dc->outgoing ? "outgoing" : "incoming");
+  json_builder_set_member_name (b, "recording");
+  json_builder_add_string_value (b, recording);
+  json_builder_set_member_name (b, "start");
+  json_builder_add_string_value (b, start);
+  if (ended)
+    {
+      gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+      g_autofree char *end = iso_time (now);
+
+      json_builder_set_member_name (b, "end");
+      json_builder_add_string_value (b, end);
+      json_builder_set_member_name (b, "duration_s");
+      json_builder_add_int_value (b, now - dc->start_unix);
+      json_builder_set_member_name (b, "end_reason");
+      json_builder_add_string_value (b, holler_call_get_end_reason (dc->call));
+      json_builder_set_member_name (b, "failed");
+      json_builder_add_boolean_value (b, holler_call_failed (dc->call));
+    }
+  add_stats (b, dc->call);
+  json_builder_end_object (b);
+
+  root = json_builder_get_root (b);
+  json_generator_set_root (gen, root);
+  json_generator_set_pretty (gen, TRUE);
+  text = json_generator_to_data (gen, NULL);
+  return g_file_set_contents (dc->sidecar, text, -1, error);
+}
