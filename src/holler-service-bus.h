@@ -12,7 +12,7 @@ G_BEGIN_DECLS
 #define HOLLER_TYPE_SERVICE_BUS (holler_service_bus_get_type ())
 G_DECLARE_FINAL_TYPE (HollerServiceBus, holler_service_bus, HOLLER, SERVICE_BUS, GObject)
 
-/* The answering service's D-Bus API (data/io.github.holler.Holler1.xml):
+/* The answering service's D-Bus API (data/io.github.holler.Holler.xml):
  * the service object at HOLLER_SERVICE_PATH, which is also an
  * org.freedesktop.DBus.ObjectManager, and one object per call below it. */
 HollerServiceBus *holler_service_bus_new (HollerDaemon *daemon);
