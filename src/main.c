@@ -16,6 +16,7 @@
 #include "holler-error.h"
 #include "holler-config.h"
 #include "holler-serve.h"
+#include "holler-devices.h"
 
 #define EXIT_CALL_FAILED 1
 #define EXIT_USAGE 2
@@ -23,6 +24,9 @@
 typedef struct {
   char *input;
   char *output;
+  char *input_device;
+  char *output_device;
+  gboolean no_echo_cancel;
   double duration;
   gboolean json;
   gboolean allow_loopback;
@@ -133,8 +137,20 @@ apply_config (CliOptions *cli, HollerConfig *config, gboolean outgoing)
   FILL (token, "holler", "token");
   FILL (signaling, "holler", "signaling");
   FILL (signaling_ca, "holler", "signaling-ca");
-  FILL (input, "call", "input");
-  FILL (output, "call", "output");
+  /* --input and --input-device name the same thing: the command line's
+   * choice wins over the file's, whichever of the two it was */
+  if (cli->input == NULL && cli->input_device == NULL)
+    {
+      FILL (input, "call", "input");
+      FILL (input_device, "call", "input-device");
+    }
+  if (cli->output == NULL && cli->output_device == NULL)
+    {
+      FILL (output, "call", "output");
+      FILL (output_device, "call", "output-device");
+    }
+  if (!cli->no_echo_cancel)
+    cli->no_echo_cancel = !holler_config_get_boolean (config, "call", "echo-cancel", TRUE);
   if (cli->connect_timeout <= 0)
     cli->connect_timeout = holler_config_get_double (config, "call", "connect-timeout", 0);
   if (!cli->allow_loopback)
@@ -149,6 +165,28 @@ apply_config (CliOptions *cli, HollerConfig *config, gboolean outgoing)
 #undef FILL
   if (!outgoing && !cli->auto_answer)
     cli->auto_answer = holler_config_get_boolean (config, "listen", "auto-answer", FALSE);
+}
+
+/* --input-device/--output-device into the media's device:NAME form, and
+ * --no-echo-cancel into raw: */
+static char *
+audio_spec (const char *spec, const char *device, const char *option, gboolean raw, GError **error)
+{
+  g_autofree char *chosen = NULL;
+
+  if (spec != NULL && device != NULL)
+    {
+      g_set_error (error, HOLLER_ERROR, HOLLER_ERROR_USAGE, _("Give --%s or --%s-device, not both"),
+                   option, option);
+      return NULL;
+    }
+  if (device != NULL)
+    chosen = g_strcmp0 (device, "default") == 0 ? g_strdup ("default") : g_strconcat ("device:", device, NULL);
+  else
+    chosen = g_strdup (spec ? spec : "default");
+  if (raw && holler_media_input_is_device (chosen))
+    return g_strconcat ("raw:", chosen, NULL);
+  return g_steal_pointer (&chosen);
 }
 
 static int
@@ -182,8 +220,14 @@ run_peer (CliOptions *cli, gboolean outgoing, gint64 start_time)
   params.token = cli->token;
   params.ca_file = cli->signaling_ca;
 
-  options->input = g_strdup (cli->input ? cli->input : "default");
-  options->output = g_strdup (cli->output ? cli->output : "default");
+  options->input = audio_spec (cli->input, cli->input_device, "input", cli->no_echo_cancel, &error);
+  if (options->input != NULL)
+    options->output = audio_spec (cli->output, cli->output_device, "output", FALSE, &error);
+  if (options->output == NULL)
+    {
+      fprintf (stderr, "holler: %s\n", error->message);
+      return EXIT_USAGE;
+    }
   options->duration = cli->duration;
   options->allow_loopback = cli->allow_loopback;
   options->ice_addresses = g_strdupv (cli->ice_addresses);
@@ -204,6 +248,11 @@ run_peer (CliOptions *cli, gboolean outgoing, gint64 start_time)
       fprintf (stderr, "holler: %s\n", error->message);
       return EXIT_USAGE;
     }
+
+  if (holler_media_input_is_device (options->input) && !holler_media_echo_cancel_available ())
+    holler_reporter_emit (reporter, NULL, "warning", json_object_new (), "%s",
+                          _("Echo cancellation and noise suppression are off: the GStreamer elements "
+                            "webrtcdsp and webrtcechoprobe are missing (install gstreamer1.0-plugins-bad)"));
 
   if (!outgoing && !cli->auto_answer)
     {
@@ -252,6 +301,12 @@ add_call_entries (GOptionContext *context, CliOptions *cli, gboolean listen)
       N_("What to send: tone:HZ, file:PATH, default or pipeline:'GST-LAUNCH'"), N_("SOURCE") },
     { "output", 'o', 0, G_OPTION_ARG_STRING, &cli->output,
       N_("Where received audio goes: file:PATH.wav, null or default"), N_("SINK") },
+    { "input-device", 0, 0, G_OPTION_ARG_STRING, &cli->input_device,
+      N_("Send from this microphone: an id or name from “holler devices”, or default"), N_("DEVICE") },
+    { "output-device", 0, 0, G_OPTION_ARG_STRING, &cli->output_device,
+      N_("Play on this speaker: an id or name from “holler devices”, or default"), N_("DEVICE") },
+    { "no-echo-cancel", 0, 0, G_OPTION_ARG_NONE, &cli->no_echo_cancel,
+      N_("Send the microphone as it is, without echo cancellation and noise suppression"), NULL },
     { "duration", 'd', 0, G_OPTION_ARG_DOUBLE, &cli->duration,
       N_("Hang up after this many seconds in the call"), N_("SECONDS") },
     { "json", 0, 0, G_OPTION_ARG_NONE, &cli->json, N_("Report events as JSON lines on stderr"), NULL },
@@ -298,6 +353,8 @@ cli_options_clear (CliOptions *cli)
 {
   g_free (cli->input);
   g_free (cli->output);
+  g_free (cli->input_device);
+  g_free (cli->output_device);
   g_strfreev (cli->ice_addresses);
   g_free (cli->signaling);
   g_free (cli->keylog);
@@ -320,6 +377,7 @@ usage (void)
              "  call      Place a call (send the offer); with a rendezvous server, call ID\n"
              "  listen    Wait for a call (answer it with --auto-answer)\n"
              "  serve     Run the rendezvous (signaling) server\n"
+             "  devices   List audio inputs and outputs\n"
              "  demo      Run a call between two peers on loopback and check audio both ways\n"
              "\nRun “holler COMMAND --help” for the options of a command.\n"));
   return EXIT_USAGE;
@@ -352,6 +410,8 @@ main (int argc, char **argv)
   command = argv[1];
   if (g_str_equal (command, "serve"))
     return holler_serve_main (argc - 1, argv + 1);
+  if (g_str_equal (command, "devices"))
+    return holler_devices_main (argc - 1, argv + 1);
   if (!g_str_equal (command, "call") && !g_str_equal (command, "listen") && !g_str_equal (command, "demo"))
     {
       fprintf (stderr, _("holler: unknown command “%s”\n"), command);
