@@ -250,9 +250,14 @@ run_peer (CliOptions *cli, gboolean outgoing, gint64 start_time)
     }
 
   if (holler_media_input_is_device (options->input) && !holler_media_echo_cancel_available ())
-    holler_reporter_emit (reporter, NULL, "warning", json_object_new (), "%s",
-                          _("Echo cancellation and noise suppression are off: the GStreamer elements "
-                            "webrtcdsp and webrtcechoprobe are missing (install gstreamer1.0-plugins-bad)"));
+    {
+      const char *text = _("Echo cancellation and noise suppression are off: the GStreamer elements "
+                           "webrtcdsp and webrtcechoprobe are missing (install gstreamer1.0-plugins-bad)");
+      JsonObject *fields = json_object_new ();
+
+      json_object_set_string_member (fields, "message", text);
+      holler_reporter_emit (reporter, NULL, "warning", fields, "%s", text);
+    }
 
   if (!outgoing && !cli->auto_answer)
     {

@@ -14,6 +14,8 @@ it and kills everything it started. Cases:
   call     two holler processes on their default devices (PULSE_SOURCE /
            PULSE_SINK per process): 440 Hz played into A's microphone is
            heard on B's speaker, 880 Hz the other way
+  no-dsp   without gst-plugins-bad's webrtcdsp (a plugin directory that
+           lacks it): a warning naming the package, and the call goes on
   echo     B's microphone hears B's speaker (the monitor of its sink);
            A sends 440 Hz and records what B sends back: the echo's level
            with echo cancellation on must be well below the level with
@@ -212,6 +214,53 @@ def case_devices(lab):
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30, text=True)
         ok &= check(bad.returncode == 2 and needle in bad.stderr,
                     '%s: exit 2 with a clear message (%d: %s)' % (' '.join(argv), bad.returncode, bad.stderr.strip()))
+    for config, needle in (('[call]\ninput-device=no-such-mic\n', 'no-such-mic'),
+                           ('[call]\noutput-device=No Such Speaker\n', 'No Such Speaker'),
+                           ('[call]\necho-cancel=maybe\n', 'echo-cancel')):
+        with open(lab.path('holler.conf'), 'w') as f:
+            f.write(config)
+        bad = subprocess.run([lab.args.holler, 'call', '--config', lab.path('holler.conf')], env=lab.env,
+                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             timeout=30, text=True)
+        ok &= check(bad.returncode == 2 and needle in bad.stderr,
+                    'config %r: exit 2 (%d: %s)' % (config, bad.returncode, bad.stderr.strip()))
+    return ok
+
+
+def plugins_without(lab, plugin):
+    """A GStreamer plugin directory of links to every system plugin but one."""
+    out = subprocess.run(['gst-inspect-1.0', 'coreelements'], stdout=subprocess.PIPE, text=True, timeout=30)
+    system_dir = next(os.path.dirname(line.split()[-1]) for line in out.stdout.splitlines()
+                      if line.strip().startswith('Filename'))
+    reduced = lab.path('plugins')
+    os.mkdir(reduced)
+    for name in os.listdir(system_dir):
+        if name != plugin:
+            os.symlink(os.path.join(system_dir, name), os.path.join(reduced, name))
+    return {'GST_PLUGIN_SYSTEM_PATH_1_0': reduced, 'GST_PLUGIN_SYSTEM_PATH': reduced,
+            'GST_REGISTRY_1_0': lab.path('registry.bin'), 'GST_REGISTRY': lab.path('registry.bin'),
+            'GST_REGISTRY_UPDATE': 'yes'}
+
+
+def case_no_dsp(lab):
+    """Without webrtcdsp: a clear warning, and the call goes on."""
+    env = plugins_without(lab, 'libgstwebrtcdsp.so')
+    env.update({'PULSE_SOURCE': 'mic_a.monitor', 'PULSE_SINK': 'speaker_a'})
+    feed = lab.play_tone('mic_a', 440, 25)
+    wav = lab.path('heard-by-b.wav')
+    a, b, a_log, b_log = lab.holler_pair([], ['--input', 'tone:880', '--output', 'file:' + wav], a_env=env,
+                                         duration=6)
+    a_status, b_status = lab.wait(a, CALL_TIMEOUT), lab.wait(b, CALL_TIMEOUT)
+    feed.terminate()
+    lab.wait(feed, 10)
+    a_log.seek(0)
+    warnings = [json.loads(line) for line in a_log.read().splitlines()
+                if line.startswith('{') and '"event":"warning"' in line]
+    ok = check(any('webrtcdsp' in w.get('message', '') and 'gstreamer1.0-plugins-bad' in w.get('message', '')
+                   for w in warnings), 'a warning names the missing elements and the package: %s' % warnings)
+    ok &= check(a_status == 0 and b_status == 0, 'both peers exit 0 (%s, %s)' % (a_status, b_status))
+    result = wav_tone(lab.args, wav, 440) if os.path.exists(wav) else {'share': 0, 'seconds': 0}
+    ok &= check(result['share'] >= 0.7, 'the microphone\'s 440 Hz still reaches B: %s' % json.dumps(result))
     return ok
 
 
@@ -232,6 +281,8 @@ def case_call(lab):
         f.terminate()
         lab.wait(f, 10)
     ok &= check(a_status == 0 and b_status == 0, 'both peers exit 0 (%s, %s)' % (a_status, b_status))
+    a_log.seek(0)
+    ok &= check('webrtcdsp' not in a_log.read(), 'no warning about echo cancellation (the plugin is there)')
     for wav, hz in ((lab.path('heard-by-b.wav'), 440), (lab.path('heard-by-a.wav'), 880)):
         result = wav_tone(lab.args, wav, hz) if os.path.exists(wav) else {'share': 0, 'seconds': 0}
         ok &= check(result['seconds'] > 2 and result['share'] >= 0.8,
@@ -273,7 +324,7 @@ def case_echo(lab):
     return ok
 
 
-CASES = {'devices': case_devices, 'call': case_call, 'echo': case_echo}
+CASES = {'devices': case_devices, 'call': case_call, 'echo': case_echo, 'no-dsp': case_no_dsp}
 
 
 def main():
