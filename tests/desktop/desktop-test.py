@@ -19,7 +19,8 @@ it and kills everything it started. Cases:
   echo     B's microphone hears B's speaker (the monitor of its sink);
            A sends 440 Hz and records what B sends back: the echo's level
            with echo cancellation on must be well below the level with
-           --no-echo-cancel
+           --no-echo-cancel; and 440 Hz into B's own microphone (no echo)
+           must still go through with cancellation on
 
 Exit 0 on success, 1 on failure, 77 (skip) when pulseaudio, parecord or
 gst-launch-1.0 is missing or the server does not start.
@@ -272,8 +273,8 @@ def case_call(lab):
     ok = check(wait_for_event(a_log, 'first-audio', 20) and wait_for_event(b_log, 'first-audio', 20),
                'both peers decode audio')
     time.sleep(0.5)
-    recs = [lab.record('speaker_b.monitor', lab.path('heard-by-b.wav'), 3),
-            lab.record('speaker_a.monitor', lab.path('heard-by-a.wav'), 3)]
+    recs = [lab.record('speaker_b.monitor', lab.path('heard-by-b.wav'), 4),
+            lab.record('speaker_a.monitor', lab.path('heard-by-a.wav'), 4)]
     for r in recs:
         lab.wait(r, 15)
     a_status, b_status = lab.wait(a, CALL_TIMEOUT), lab.wait(b, CALL_TIMEOUT)
@@ -311,16 +312,36 @@ def echo_level(lab, extra):
     return tone_level_db(wav, 440, 3, 4)
 
 
+def near_end_level(lab):
+    """The same 440 Hz spoken into B's microphone (no echo: A sends
+    silence), echo cancellation on: what the processing does to B's voice."""
+    wav = lab.path('near-end.wav')
+    feed = lab.play_tone('mic_b', 440, 25)
+    a, b, a_log, b_log = lab.holler_pair(['--input', 'pipeline:audiotestsrc is-live=true wave=silence',
+                                          '--output', 'file:' + wav],
+                                         ['--input-device', 'mic_b.monitor', '--output-device', 'speaker_b'])
+    a_status, b_status = lab.wait(a, CALL_TIMEOUT), lab.wait(b, CALL_TIMEOUT)
+    feed.terminate()
+    lab.wait(feed, 10)
+    if a_status != 0 or b_status != 0 or not os.path.exists(wav):
+        return None
+    return tone_level_db(wav, 440, 3, 4)
+
+
 def case_echo(lab):
     on = echo_level(lab, [])
     off = echo_level(lab, ['--no-echo-cancel'])
-    ok = check(on is not None and off is not None, 'both calls ended normally')
+    near = near_end_level(lab)
+    ok = check(on is not None and off is not None and near is not None, 'the three calls ended normally')
     if not ok:
         return False
     print('# echo of 440 Hz sent back: %.1f dBFS with echo cancellation, %.1f dBFS without (%.1f dB less)'
           % (on, off, off - on))
+    print('# 440 Hz into the microphone (no echo), echo cancellation on: %.1f dBFS (%.1f dB under the '
+          'unprocessed level: noise suppression of a steady tone)' % (near, off - near))
     ok &= check(off > -20, 'without echo cancellation the echo comes back loud (%.1f dBFS)' % off)
     ok &= check(off - on >= 6, 'echo cancellation takes at least 6 dB off the echo (%.1f dB)' % (off - on))
+    ok &= check(near > -30, 'the near end\'s own sound still goes through (%.1f dBFS)' % near)
     return ok
 
 
