@@ -17,6 +17,7 @@
 #include "holler-media-private.h"
 #include "holler-tone.h"
 #include "holler-error.h"
+#include "holler-devices.h"
 
 #define SAMPLE_RATE 48000
 #define ANALYSIS_WINDOW 4800       /* 100 ms analysed every second */
@@ -44,6 +45,9 @@ struct _HollerMedia
   GTask *stop_task;
   guint stop_timeout_id;
 
+  gboolean echo_cancel;         /* webrtcdsp on the input */
+  gboolean echo_probe;          /* webrtcechoprobe on the output: what the speaker plays */
+
   HollerMediaRtpFunc rtp_func;
   gpointer rtp_data;
 
@@ -65,6 +69,9 @@ struct _HollerMedia
 };
 
 G_DEFINE_TYPE (HollerMedia, holler_media, G_TYPE_OBJECT)
+
+/* webrtcdsp finds its probe by name among all probes in the process */
+static gint probe_serial;
 
 static const char *required_elements[] = {
   "audiotestsrc", "audioconvert", "audioresample", "opusenc", "opusdec", "rtpopuspay",
@@ -149,10 +156,19 @@ holler_media_validate_input (const char *spec, GError **error)
                    parse_error ? parse_error->message : "?");
       return FALSE;
     }
+  if (g_str_has_prefix (spec, "raw:"))
+    spec += 4;
   if (g_strcmp0 (spec, "default") == 0 || g_strcmp0 (spec, "silence") == 0 || g_strcmp0 (spec, "echo") == 0)
     return TRUE;
+  if (g_str_has_prefix (spec, "device:"))
+    {
+      g_autoptr(HollerDeviceInfo) info = holler_devices_find (HOLLER_DEVICE_INPUT, spec + 7, error);
+
+      return info != NULL;
+    }
   g_set_error (error, HOLLER_ERROR, HOLLER_ERROR_USAGE,
-               _("Unknown input “%s”: use tone:HZ, file:PATH, default, silence, echo or pipeline:DESCRIPTION"), spec);
+               _("Unknown input “%s”: use tone:HZ, file:PATH, default, device:NAME, silence, echo or pipeline:DESCRIPTION"),
+               spec);
   return FALSE;
 }
 
@@ -172,8 +188,14 @@ holler_media_validate_output (const char *spec, GError **error)
     }
   if (g_strcmp0 (spec, "null") == 0 || g_strcmp0 (spec, "default") == 0)
     return TRUE;
+  if (g_str_has_prefix (spec, "device:"))
+    {
+      g_autoptr(HollerDeviceInfo) info = holler_devices_find (HOLLER_DEVICE_OUTPUT, spec + 7, error);
+
+      return info != NULL;
+    }
   g_set_error (error, HOLLER_ERROR, HOLLER_ERROR_USAGE,
-               _("Unknown output “%s”: use file:PATH.wav, ogg:PATH.ogg, null or default"), spec);
+               _("Unknown output “%s”: use file:PATH.wav, ogg:PATH.ogg, null, default or device:NAME"), spec);
   return FALSE;
 }
 
@@ -193,6 +215,10 @@ holler_media_input_description (const char *spec, gboolean *live)
     }
   if (g_str_has_prefix (spec, "pipeline:"))
     return g_strdup (spec + 9);
+  if (g_str_has_prefix (spec, "raw:"))
+    spec += 4;
+  if (g_str_has_prefix (spec, "device:"))
+    return NULL;   /* made from its GstDevice and linked by hand */
   return g_strdup ("autoaudiosrc");
 }
 
@@ -215,7 +241,57 @@ output_description (const char *spec)
     }
   if (g_strcmp0 (spec, "null") == 0)
     return g_strdup ("fakesink sync=false");
+  if (g_str_has_prefix (spec, "device:"))
+    return NULL;   /* made from its GstDevice and linked by hand */
   return g_strdup ("autoaudiosink");
+}
+
+gboolean
+holler_media_input_is_device (const char *spec)
+{
+  return g_strcmp0 (spec, "default") == 0 || g_str_has_prefix (spec, "device:");
+}
+
+static gboolean
+output_is_device (const char *spec)
+{
+  return g_strcmp0 (spec, "default") == 0 || g_str_has_prefix (spec, "device:");
+}
+
+gboolean
+holler_media_echo_cancel_available (void)
+{
+  g_autoptr(GstElementFactory) dsp = gst_element_factory_find ("webrtcdsp");
+  g_autoptr(GstElementFactory) probe = gst_element_factory_find ("webrtcechoprobe");
+
+  return dsp != NULL && probe != NULL;
+}
+
+/* Puts the element of a device:NAME spec into the pipeline, linked before
+ * (an input) or after (an output) the element called anchor. */
+static gboolean
+add_device_element (GstElement *pipeline, HollerDeviceKind kind, const char *name,
+                    const char *anchor, GError **error)
+{
+  g_autoptr(HollerDeviceInfo) info = holler_devices_find (kind, name, error);
+  g_autoptr(GstElement) other = gst_bin_get_by_name (GST_BIN (pipeline), anchor);
+  GstElement *element;
+
+  if (info == NULL)
+    return FALSE;
+  element = gst_device_create_element (info->device, NULL);
+  if (element == NULL)
+    {
+      g_set_error (error, HOLLER_ERROR, HOLLER_ERROR_MEDIA, _("Cannot open the audio device “%s”"), name);
+      return FALSE;
+    }
+  gst_bin_add (GST_BIN (pipeline), element);
+  if (!(kind == HOLLER_DEVICE_INPUT ? gst_element_link (element, other) : gst_element_link (other, element)))
+    {
+      g_set_error (error, HOLLER_ERROR, HOLLER_ERROR_MEDIA, _("Cannot open the audio device “%s”"), name);
+      return FALSE;
+    }
+  return TRUE;
 }
 
 typedef struct {
@@ -503,6 +579,8 @@ holler_media_new (const char *input, const char *greeting, const char *output, g
   g_autoptr(GstPad) pad = NULL;
   g_autoptr(GstBus) send_bus = NULL;
   g_autoptr(GstBus) recv_bus = NULL;
+  g_autofree char *probe_name = NULL;
+  g_autofree char *dsp_desc = NULL;
   GstAppSinkCallbacks callbacks = { .new_sample = on_rtp_sample };
   gboolean live;
 
@@ -526,19 +604,36 @@ holler_media_new (const char *input, const char *greeting, const char *output, g
     in_desc = holler_media_input_description (input, &live);
   out_desc = output_description (output);
 
+  /* A microphone gets echo cancellation and noise suppression; the probe
+   * hands webrtcdsp what the speaker plays. The two pipelines have their
+   * own clocks, so the canceller finds the delay itself (delay-agnostic). */
+  self->echo_cancel = holler_media_input_is_device (input) && holler_media_echo_cancel_available ();
+  self->echo_probe = self->echo_cancel && output_is_device (output);
+  if (self->echo_cancel)
+    {
+      probe_name = g_strdup_printf ("holler-echo-probe-%u", (guint) g_atomic_int_add (&probe_serial, 1));
+      dsp_desc = g_strdup_printf ("audioconvert ! audio/x-raw,format=S16LE,rate=48000,channels=1 "
+                                  "! webrtcdsp name=dsp probe=%s echo-cancel=%s noise-suppression=true "
+                                  "gain-control=false delay-agnostic=true ! audioconvert ! ",
+                                  probe_name, self->echo_probe ? "true" : "false");
+    }
+
   /* 20 ms frames and in-band FEC as browsers use them; a non-live input
    * (a file) is paced to real time by the sink. */
-  send_desc = g_strdup_printf ("%s ! audioconvert ! audioresample ! audio/x-raw,rate=48000,channels=1 "
-                               "! volume name=mute ! opusenc bitrate=32000 frame-size=20 inband-fec=true "
+  send_desc = g_strdup_printf ("%s%saudioconvert name=capture ! audioresample ! audio/x-raw,rate=48000,channels=1 "
+                               "! %svolume name=mute ! opusenc bitrate=32000 frame-size=20 inband-fec=true "
                                "packet-loss-percentage=5 ! rtpopuspay pt=%u "
                                "! appsink name=rtpout sync=%s max-buffers=100 drop=true",
-                               in_desc, opus_pt, live ? "false" : "true");
+                               in_desc ? in_desc : "", in_desc ? " ! " : "", dsp_desc ? dsp_desc : "",
+                               opus_pt, live ? "false" : "true");
   recv_desc = g_strdup_printf ("appsrc name=rtpin is-live=true format=time do-timestamp=true max-bytes=200000 "
                                "caps=\"application/x-rtp,media=audio,clock-rate=48000,encoding-name=OPUS,payload=%u\" "
                                "! rtpjitterbuffer latency=60 do-lost=true ! rtpopusdepay "
                                "! opusdec plc=true use-inband-fec=true ! audioconvert ! audioresample "
-                               "! audio/x-raw,format=S16LE,rate=48000,channels=1 ! identity name=meter ! %s",
-                               opus_pt, out_desc);
+                               "! audio/x-raw,format=S16LE,rate=48000,channels=1 ! identity name=meter"
+                               "%s%s%s%s",
+                               opus_pt, self->echo_probe ? " ! webrtcechoprobe name=" : "",
+                               self->echo_probe ? probe_name : "", out_desc ? " ! " : "", out_desc ? out_desc : "");
 
   self->send_pipeline = gst_parse_launch (send_desc, &parse_error);
   if (self->send_pipeline == NULL || parse_error != NULL)
@@ -556,6 +651,14 @@ holler_media_new (const char *input, const char *greeting, const char *output, g
       return NULL;
     }
   gst_object_ref_sink (self->recv_pipeline);
+  if (in_desc == NULL
+      && !add_device_element (self->send_pipeline, HOLLER_DEVICE_INPUT,
+                              (g_str_has_prefix (input, "raw:") ? input + 4 : input) + 7, "capture", error))
+    return NULL;
+  if (out_desc == NULL
+      && !add_device_element (self->recv_pipeline, HOLLER_DEVICE_OUTPUT, output + 7,
+                              self->echo_probe ? probe_name : "meter", error))
+    return NULL;
 
   sink = gst_bin_get_by_name (GST_BIN (self->send_pipeline), "rtpout");
   gst_app_sink_set_callbacks (GST_APP_SINK (sink), &callbacks, self, NULL);

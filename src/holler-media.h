@@ -29,6 +29,11 @@ typedef void (*HollerMediaRtpFunc) (guint8 *buf, gsize len, gsize buf_size, gpoi
 /* Check a --input / --output value without building anything (exit 2 paths). */
 gboolean holler_media_validate_input  (const char *spec, GError **error);
 gboolean holler_media_validate_output (const char *spec, GError **error);
+/* "default" or "device:NAME": a microphone, which gets echo cancellation and
+ * noise suppression (webrtcdsp) when those elements are installed; the
+ * "raw:" prefix ("raw:default", "raw:device:NAME") leaves them out. */
+gboolean holler_media_input_is_device (const char *spec);
+gboolean holler_media_echo_cancel_available (void);
 /* Check that the GStreamer elements we need are installed. */
 gboolean holler_media_check_plugins   (GError **error);
 

@@ -7,9 +7,9 @@ G_BEGIN_DECLS
 
 /* What one call is asked to do; filled from the command line. */
 typedef struct {
-  char *input;              /* tone:HZ | file:PATH | default | pipeline:DESC | silence | echo */
+  char *input;              /* tone:HZ | file:PATH | [raw:]default | [raw:]device:NAME | pipeline:DESC | silence | echo */
   char *greeting;           /* an input spec (file:PATH) played before the input, or NULL */
-  char *output;             /* file:PATH.wav | ogg:PATH.ogg | null | default */
+  char *output;             /* file:PATH.wav | ogg:PATH.ogg | null | default | device:NAME */
   double duration;          /* seconds in the active state before hanging up; 0 = until the peer hangs up */
   gboolean allow_loopback;
   char **ice_addresses;     /* only gather on these local addresses */

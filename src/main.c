@@ -18,6 +18,7 @@
 #include "holler-serve.h"
 #include "holler-service.h"
 #include "holler-ctl.h"
+#include "holler-devices.h"
 
 #define EXIT_CALL_FAILED 1
 #define EXIT_USAGE 2
@@ -25,6 +26,9 @@
 typedef struct {
   char *input;
   char *output;
+  char *input_device;
+  char *output_device;
+  gboolean no_echo_cancel;
   double duration;
   gboolean json;
   gboolean allow_loopback;
@@ -143,8 +147,20 @@ apply_config (CliOptions *cli, HollerConfig *config, gboolean outgoing)
   FILL (token, "holler", "token");
   FILL (signaling, "holler", "signaling");
   FILL (signaling_ca, "holler", "signaling-ca");
-  FILL (input, "call", "input");
-  FILL (output, "call", "output");
+  /* --input and --input-device name the same thing: the command line's
+   * choice wins over the file's, whichever of the two it was */
+  if (cli->input == NULL && cli->input_device == NULL)
+    {
+      FILL (input, "call", "input");
+      FILL (input_device, "call", "input-device");
+    }
+  if (cli->output == NULL && cli->output_device == NULL)
+    {
+      FILL (output, "call", "output");
+      FILL (output_device, "call", "output-device");
+    }
+  if (!cli->no_echo_cancel)
+    cli->no_echo_cancel = !holler_config_get_boolean (config, "call", "echo-cancel", TRUE);
   if (cli->connect_timeout <= 0)
     cli->connect_timeout = holler_config_get_double (config, "call", "connect-timeout", 0);
   if (!cli->allow_loopback)
@@ -217,6 +233,28 @@ run_service (CliOptions *cli, HollerSignaling *signaling, HollerCallOptions *opt
   return holler_service_run (signaling, options, &policy, reporter, cli->id, cli->system_bus);
 }
 
+/* --input-device/--output-device into the media's device:NAME form, and
+ * --no-echo-cancel into raw: */
+static char *
+audio_spec (const char *spec, const char *device, const char *option, gboolean raw, GError **error)
+{
+  g_autofree char *chosen = NULL;
+
+  if (spec != NULL && device != NULL)
+    {
+      g_set_error (error, HOLLER_ERROR, HOLLER_ERROR_USAGE, _("Give --%s or --%s-device, not both"),
+                   option, option);
+      return NULL;
+    }
+  if (device != NULL)
+    chosen = g_strcmp0 (device, "default") == 0 ? g_strdup ("default") : g_strconcat ("device:", device, NULL);
+  else
+    chosen = g_strdup (spec ? spec : "default");
+  if (raw && holler_media_input_is_device (chosen))
+    return g_strconcat ("raw:", chosen, NULL);
+  return g_steal_pointer (&chosen);
+}
+
 static int
 run_peer (CliOptions *cli, gboolean outgoing, gint64 start_time)
 {
@@ -248,8 +286,14 @@ run_peer (CliOptions *cli, gboolean outgoing, gint64 start_time)
   params.token = cli->token;
   params.ca_file = cli->signaling_ca;
 
-  options->input = g_strdup (cli->input ? cli->input : "default");
-  options->output = g_strdup (cli->output ? cli->output : "default");
+  options->input = audio_spec (cli->input, cli->input_device, "input", cli->no_echo_cancel, &error);
+  if (options->input != NULL)
+    options->output = audio_spec (cli->output, cli->output_device, "output", FALSE, &error);
+  if (options->output == NULL)
+    {
+      fprintf (stderr, "holler: %s\n", error->message);
+      return EXIT_USAGE;
+    }
   if (cli->greeting != NULL)
     options->greeting = g_strconcat ("file:", cli->greeting, NULL);
   options->duration = cli->duration;
@@ -280,6 +324,16 @@ run_peer (CliOptions *cli, gboolean outgoing, gint64 start_time)
       fprintf (stderr, "%s\n", _("holler listen: --record-dir needs --service (or use --output ogg:FILE)"));
       return EXIT_USAGE;
     }
+  if (holler_media_input_is_device (options->input) && !holler_media_echo_cancel_available ())
+    {
+      const char *text = _("Echo cancellation and noise suppression are off: the GStreamer elements "
+                           "webrtcdsp and webrtcechoprobe are missing (install gstreamer1.0-plugins-bad)");
+      JsonObject *fields = json_object_new ();
+
+      json_object_set_string_member (fields, "message", text);
+      holler_reporter_emit (reporter, NULL, "warning", fields, "%s", text);
+    }
+
   if (!outgoing && !cli->auto_answer)
     {
       prompt.tty = g_io_channel_new_file ("/dev/tty", "r", NULL);
@@ -327,6 +381,12 @@ add_call_entries (GOptionContext *context, CliOptions *cli, gboolean listen)
       N_("What to send: tone:HZ, file:PATH, default or pipeline:'GST-LAUNCH'"), N_("SOURCE") },
     { "output", 'o', 0, G_OPTION_ARG_STRING, &cli->output,
       N_("Where received audio goes: file:PATH.wav, null or default"), N_("SINK") },
+    { "input-device", 0, 0, G_OPTION_ARG_STRING, &cli->input_device,
+      N_("Send from this microphone: an id or name from “holler devices”, or default"), N_("DEVICE") },
+    { "output-device", 0, 0, G_OPTION_ARG_STRING, &cli->output_device,
+      N_("Play on this speaker: an id or name from “holler devices”, or default"), N_("DEVICE") },
+    { "no-echo-cancel", 0, 0, G_OPTION_ARG_NONE, &cli->no_echo_cancel,
+      N_("Send the microphone as it is, without echo cancellation and noise suppression"), NULL },
     { "duration", 'd', 0, G_OPTION_ARG_DOUBLE, &cli->duration,
       N_("Hang up after this many seconds in the call"), N_("SECONDS") },
     { "json", 0, 0, G_OPTION_ARG_NONE, &cli->json, N_("Report events as JSON lines on stderr"), NULL },
@@ -389,6 +449,8 @@ cli_options_clear (CliOptions *cli)
 {
   g_free (cli->input);
   g_free (cli->output);
+  g_free (cli->input_device);
+  g_free (cli->output_device);
   g_strfreev (cli->ice_addresses);
   g_free (cli->signaling);
   g_free (cli->keylog);
@@ -418,6 +480,7 @@ usage (void)
              "  answer    Answer a ringing call of the service: holler answer ID\n"
              "  hangup    End a call of the service: holler hangup ID\n"
              "  dial      Make the service call someone: holler dial PEER\n"
+             "  devices   List audio inputs and outputs\n"
              "  demo      Run a call between two peers on loopback and check audio both ways\n"
              "\nRun “holler COMMAND --help” for the options of a command.\n"));
   return EXIT_USAGE;
@@ -452,6 +515,8 @@ main (int argc, char **argv)
     return holler_serve_main (argc - 1, argv + 1);
   if (holler_ctl_handles (command))
     return holler_ctl_main (argc - 1, argv + 1);
+  if (g_str_equal (command, "devices"))
+    return holler_devices_main (argc - 1, argv + 1);
   if (!g_str_equal (command, "call") && !g_str_equal (command, "listen") && !g_str_equal (command, "demo"))
     {
       fprintf (stderr, _("holler: unknown command “%s”\n"), command);

@@ -44,13 +44,22 @@ test_values (void)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *path = write_config ("[call]\nconnect-timeout=12.5\nallow-loopback=true\n"
+                                        "input-device=Monitor of Speaker-B\noutput-device=speaker_b\n"
+                                        "echo-cancel=false\n"
                                         "[serve]\nport=9000\n");
   g_autoptr(HollerConfig) config = holler_config_load (path, &error);
+  g_autofree char *input_device = NULL;
+  g_autofree char *output_device = NULL;
 
   g_assert_no_error (error);
   g_assert_cmpfloat (holler_config_get_double (config, "call", "connect-timeout", 0), ==, 12.5);
   g_assert_true (holler_config_get_boolean (config, "call", "allow-loopback", FALSE));
   g_assert_cmpint (holler_config_get_int (config, "serve", "port", 0), ==, 9000);
+  g_assert_false (holler_config_get_boolean (config, "call", "echo-cancel", TRUE));
+  input_device = holler_config_get_string (config, "call", "input-device");
+  output_device = holler_config_get_string (config, "call", "output-device");
+  g_assert_cmpstr (input_device, ==, "Monitor of Speaker-B");
+  g_assert_cmpstr (output_device, ==, "speaker_b");
   g_assert_cmpstr (holler_config_get_path (config), ==, path);
   g_unlink (path);
 }
@@ -77,6 +86,7 @@ test_bad_files (void)
   check_bad ("[hollar]\nid=alice\n", "hollar");
   check_bad ("[serve]\nport=eighty\n", "port");
   check_bad ("[call]\nallow-loopback=maybe\n", "allow-loopback");
+  check_bad ("[call]\necho-cancel=maybe\n", "echo-cancel");
   check_bad ("no group here\n", "");
 }
 
