@@ -37,6 +37,7 @@ struct _HollerMedia
   GstElement *rtpin;
   GstElement *volume;
   GstElement *pcmin;           /* feed mode: the send side's raw audio input */
+  GstElement *jitterbuffer;
   HollerMediaFeed *feed;
   guint send_bus_watch;
   guint recv_bus_watch;
@@ -138,11 +139,13 @@ holler_media_validate_input (const char *spec, GError **error)
                    _("Bad tone “%s”: expected tone:HZ with 20 ≤ HZ ≤ 20000"), spec);
       return FALSE;
     }
-  if (g_str_has_prefix (spec, "file:"))
+  if (g_str_has_prefix (spec, "file:") || g_str_has_prefix (spec, "opus:"))
     {
-      if (g_file_test (spec + 5, G_FILE_TEST_IS_REGULAR))
+      const char *path = strchr (spec, ':') + 1;
+
+      if (g_file_test (path, G_FILE_TEST_IS_REGULAR))
         return TRUE;
-      g_set_error (error, HOLLER_ERROR, HOLLER_ERROR_USAGE, _("Input file “%s” does not exist"), spec + 5);
+      g_set_error (error, HOLLER_ERROR, HOLLER_ERROR_USAGE, _("Input file “%s” does not exist"), path);
       return FALSE;
     }
   if (g_str_has_prefix (spec, "pipeline:"))
@@ -186,7 +189,7 @@ holler_media_validate_output (const char *spec, GError **error)
                    _("Cannot write “%s”: no such directory"), path);
       return FALSE;
     }
-  if (g_strcmp0 (spec, "null") == 0 || g_strcmp0 (spec, "default") == 0)
+  if (g_strcmp0 (spec, "null") == 0 || g_strcmp0 (spec, "default") == 0 || g_strcmp0 (spec, "discard") == 0)
     return TRUE;
   if (g_str_has_prefix (spec, "device:"))
     {
@@ -513,6 +516,7 @@ holler_media_dispose (GObject *object)
   if (self->recv_pipeline)
     gst_element_set_state (self->recv_pipeline, GST_STATE_NULL);
   g_clear_object (&self->rtpin);
+  g_clear_object (&self->jitterbuffer);
   g_clear_object (&self->volume);
   g_clear_object (&self->pcmin);
   g_clear_object (&self->send_pipeline);
@@ -619,21 +623,42 @@ holler_media_new (const char *input, const char *greeting, const char *output, g
     }
 
   /* 20 ms frames and in-band FEC as browsers use them; a non-live input
-   * (a file) is paced to real time by the sink. */
-  send_desc = g_strdup_printf ("%s%saudioconvert name=capture ! audioresample ! audio/x-raw,rate=48000,channels=1 "
-                               "! %svolume name=mute ! opusenc bitrate=32000 frame-size=20 inband-fec=true "
-                               "packet-loss-percentage=5 ! rtpopuspay pt=%u "
-                               "! appsink name=rtpout sync=%s max-buffers=100 drop=true",
-                               in_desc ? in_desc : "", in_desc ? " ! " : "", dsp_desc ? dsp_desc : "",
-                               opus_pt, live ? "false" : "true");
+   * (a file) is paced to real time by the sink. An Ogg Opus file given
+   * as opus:PATH is sent as it is, without decoding and encoding again. */
+  if (g_str_has_prefix (input, "opus:"))
+    {
+      g_autofree char *q = quote_path (input + 5);
+
+      send_desc = g_strdup_printf ("filesrc location=%s ! oggdemux ! rtpopuspay pt=%u "
+                                   "! appsink name=rtpout sync=true max-buffers=100 drop=true", q, opus_pt);
+    }
+  else
+    {
+      send_desc = g_strdup_printf ("%s%saudioconvert name=capture ! audioresample ! audio/x-raw,rate=48000,channels=1 "
+                                   "! %svolume name=mute ! opusenc bitrate=32000 frame-size=20 inband-fec=true "
+                                   "packet-loss-percentage=5 ! rtpopuspay pt=%u "
+                                   "! appsink name=rtpout sync=%s max-buffers=100 drop=true",
+                                   in_desc ? in_desc : "", in_desc ? " ! " : "", dsp_desc ? dsp_desc : "",
+                                   opus_pt, live ? "false" : "true");
+    }
   recv_desc = g_strdup_printf ("appsrc name=rtpin is-live=true format=time do-timestamp=true max-bytes=200000 "
                                "caps=\"application/x-rtp,media=audio,clock-rate=48000,encoding-name=OPUS,payload=%u\" "
-                               "! rtpjitterbuffer latency=60 do-lost=true ! rtpopusdepay "
+                               "! rtpjitterbuffer name=jbuf latency=60 do-lost=true ! rtpopusdepay "
                                "! opusdec plc=true use-inband-fec=true ! audioconvert ! audioresample "
                                "! audio/x-raw,format=S16LE,rate=48000,channels=1 ! identity name=meter"
                                "%s%s%s%s",
                                opus_pt, self->echo_probe ? " ! webrtcechoprobe name=" : "",
                                self->echo_probe ? probe_name : "", out_desc ? " ! " : "", out_desc ? out_desc : "");
+  /* discard: jitter buffer and statistics only, nothing decoded (load
+   * generators, where the decoding would only compete for the CPU) */
+  if (g_str_equal (output, "discard"))
+    {
+      g_free (recv_desc);
+      recv_desc = g_strdup_printf ("appsrc name=rtpin is-live=true format=time do-timestamp=true max-bytes=200000 "
+                                   "caps=\"application/x-rtp,media=audio,clock-rate=48000,encoding-name=OPUS,payload=%u\" "
+                                   "! rtpjitterbuffer name=jbuf latency=60 do-lost=true ! fakesink sync=false",
+                                   opus_pt);
+    }
 
   self->send_pipeline = gst_parse_launch (send_desc, &parse_error);
   if (self->send_pipeline == NULL || parse_error != NULL)
@@ -665,9 +690,13 @@ holler_media_new (const char *input, const char *greeting, const char *output, g
   self->volume = gst_bin_get_by_name (GST_BIN (self->send_pipeline), "mute");
   self->pcmin = gst_bin_get_by_name (GST_BIN (self->send_pipeline), "pcmin");
   self->rtpin = gst_bin_get_by_name (GST_BIN (self->recv_pipeline), "rtpin");
+  self->jitterbuffer = gst_bin_get_by_name (GST_BIN (self->recv_pipeline), "jbuf");
   meter = gst_bin_get_by_name (GST_BIN (self->recv_pipeline), "meter");
-  pad = gst_element_get_static_pad (meter, "src");
-  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, on_decoded_audio, self, NULL);
+  if (meter != NULL)
+    {
+      pad = gst_element_get_static_pad (meter, "src");
+      gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, on_decoded_audio, self, NULL);
+    }
 
   send_bus = gst_element_get_bus (self->send_pipeline);
   recv_bus = gst_element_get_bus (self->recv_pipeline);
@@ -750,15 +779,24 @@ holler_media_push_rtp (HollerMedia *self, const guint8 *data, gsize len)
 void
 holler_media_set_muted (HollerMedia *self, gboolean muted)
 {
-  g_object_set (self->volume, "mute", muted, NULL);
+  if (self->volume != NULL)   /* opus: input: nothing to mute before the encoder */
+    g_object_set (self->volume, "mute", muted, NULL);
 }
 
 void
 holler_media_get_stats (HollerMedia *self, HollerMediaStats *stats)
 {
+  g_autoptr(GstStructure) jb = NULL;
+  guint64 lost = 0, late = 0;
+
   g_mutex_lock (&self->lock);
   *stats = self->stats;
   g_mutex_unlock (&self->lock);
+  /* what the decoder had to conceal: never arrived, or arrived too late */
+  if (self->jitterbuffer != NULL)
+    g_object_get (self->jitterbuffer, "stats", &jb, NULL);
+  if (jb != NULL && gst_structure_get_uint64 (jb, "num-lost", &lost) && gst_structure_get_uint64 (jb, "num-late", &late))
+    stats->packets_concealed = lost + late;
 }
 
 static gboolean

@@ -15,6 +15,7 @@ typedef struct {
   guint64 packets_received;
   guint64 bytes_received;      /* RTP bytes after unprotection */
   gint64  packets_lost;        /* RFC 3550: expected - received */
+  guint64 packets_concealed;   /* lost or too late for the jitter buffer: played as concealment */
   double  jitter_ms;           /* RFC 3550 interarrival jitter */
   double  tone_hz;             /* dominant frequency of the last analysed second, 0 if silent */
   double  level_db;            /* RMS level of the last analysed second, dBFS */
