@@ -159,6 +159,12 @@ list_calls (GDBusConnection *bus, gboolean json)
   return 0;
 }
 
+static gboolean
+is_number (const char *text)
+{
+  return text != NULL && *text != '\0' && strspn (text, "0123456789") == strlen (text);
+}
+
 static int
 act_on_call (GDBusConnection *bus, const char *command, const char *number)
 {
@@ -167,11 +173,6 @@ act_on_call (GDBusConnection *bus, const char *command, const char *number)
   g_autoptr(HollerDBusCall) call = NULL;
   gboolean ok;
 
-  if (number == NULL || strspn (number, "0123456789") != strlen (number) || *number == '\0')
-    {
-      fprintf (stderr, _("holler %s: give the call's number, as holler calls lists it\n"), command);
-      return EXIT_USAGE;
-    }
   path = call_path (number);
   call = holler_dbus_call_proxy_new_sync (bus, G_DBUS_PROXY_FLAGS_DO_NOT_LOAD_PROPERTIES, HOLLER_SERVICE_BUS_NAME,
                                           path, NULL, &error);
@@ -199,11 +200,6 @@ dial (GDBusConnection *bus, const char *peer)
   g_autofree char *path = NULL;
   g_autoptr(HollerDBusService) service = NULL;
 
-  if (peer == NULL)
-    {
-      fprintf (stderr, "%s\n", _("holler dial: whom to call? holler dial PEER"));
-      return EXIT_USAGE;
-    }
   service = holler_dbus_service_proxy_new_sync (bus, G_DBUS_PROXY_FLAGS_DO_NOT_LOAD_PROPERTIES,
                                                 HOLLER_SERVICE_BUS_NAME, HOLLER_SERVICE_PATH, NULL, &error);
   if (service == NULL || !holler_dbus_service_call_call_sync (service, peer, &path, NULL, &error))
@@ -244,6 +240,17 @@ holler_ctl_main (int argc, char **argv)
       fprintf (stderr, _("holler %s: unexpected argument “%s”\n"), command, argv[argc - 1]);
       return EXIT_USAGE;
     }
+  /* arguments first: a usage error needs no bus */
+  if (g_str_equal (command, "dial") && argc < 2)
+    {
+      fprintf (stderr, "%s\n", _("holler dial: whom to call? holler dial PEER"));
+      return EXIT_USAGE;
+    }
+  if ((g_str_equal (command, "answer") || g_str_equal (command, "hangup")) && (argc < 2 || !is_number (argv[1])))
+    {
+      fprintf (stderr, _("holler %s: give the call's number, as holler calls lists it\n"), command);
+      return EXIT_USAGE;
+    }
   bus = g_bus_get_sync (system_bus ? G_BUS_TYPE_SYSTEM : G_BUS_TYPE_SESSION, NULL, &error);
   if (bus == NULL)
     {
@@ -253,6 +260,6 @@ holler_ctl_main (int argc, char **argv)
   if (g_str_equal (command, "calls"))
     return list_calls (bus, json);
   if (g_str_equal (command, "dial"))
-    return dial (bus, argc > 1 ? argv[1] : NULL);
-  return act_on_call (bus, command, argc > 1 ? argv[1] : NULL);
+    return dial (bus, argv[1]);
+  return act_on_call (bus, command, argv[1]);
 }

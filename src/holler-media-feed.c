@@ -10,7 +10,6 @@
 #include "holler-error.h"
 
 #define PCM_CAPS "audio/x-raw,format=S16LE,rate=48000,channels=1,layout=interleaved"
-#define SILENCE "audiotestsrc is-live=true wave=silence samplesperbuffer=960"
 
 enum { SIGNAL_ERROR, N_SIGNALS };
 static guint signals[N_SIGNALS];
@@ -63,7 +62,7 @@ next_step (HollerMediaFeed *self)
   drop_pipeline (self);
   if (self->stopped)
     return;
-  /* past the last step: silence keeps RTP (and the recording's clock) going */
+  /* past the last step: silence */
   if (next >= self->steps->len)
     g_ptr_array_add (self->steps, g_strdup ("silence"));
   if (!play_step (self, next, &error))
@@ -114,9 +113,12 @@ play_step (HollerMediaFeed *self, guint index, GError **error)
   self->current = index;
   g_atomic_int_set (&self->echo, g_str_equal (spec, "echo"));
   g_debug ("feed step %u: %s", index, spec);
-  if (g_str_equal (spec, "echo"))
+  /* Silence is sent as nothing at all, as Opus DTX would (consent checks
+   * keep the path open): no pipeline, no encoder, no packets. The echo
+   * has no pipeline either: the decoded remote audio is pushed. */
+  if (g_str_equal (spec, "echo") || g_str_equal (spec, "silence"))
     return TRUE;
-  source = g_str_equal (spec, "silence") ? g_strdup (SILENCE) : holler_media_input_description (spec, &live);
+  source = holler_media_input_description (spec, &live);
   desc = g_strdup_printf ("%s ! audioconvert ! audioresample ! " PCM_CAPS " ! appsink name=pcm sync=%s",
                           source, live ? "false" : "true");
   self->pipeline = gst_parse_launch (desc, &parse_error);

@@ -14,7 +14,7 @@ G_DECLARE_FINAL_TYPE (HollerMediaFeed, holler_media_feed, HOLLER, MEDIA_FEED, GO
 typedef void (*HollerMediaPcmFunc) (GstBuffer *buffer, gpointer user_data);
 
 /* What an answering service sends: a sequence of sources played one after
- * the other (a greeting, then a file, a tone, silence, or the caller's own
+ * the other (a greeting, then a file, a tone, silence (no packets at all), or the caller's own
  * voice: "echo"). Each source but echo is a small pipeline ending in an
  * appsink; its buffers go to @func, which feeds the send pipeline. The
  * last step runs until stopped (a file that ends is followed by silence).

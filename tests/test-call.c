@@ -439,7 +439,9 @@ test_usage_errors (Fixture *f, gconstpointer data)
     { "call", "--signaling", "carrier-pigeon://x", NULL },
     { "call", "--ice-address", "not-an-ip", NULL },
     { "call", "--no-such-option", NULL },
+    { "frobnicate", NULL },
     { "dial", NULL },
+    { "hangup", "not-a-number", NULL },
     { "listen", "extra-argument", NULL },
   };
 
