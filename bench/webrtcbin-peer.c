@@ -41,6 +41,7 @@ typedef struct {
   gboolean outgoing;
   gboolean json;
   double tone_hz;
+  char *input_pipeline;       /* --input pipeline:DESC instead of the tone */
   char *output;               /* file:PATH.wav or null */
   double duration;            /* seconds in the call; 0 = until bye/EOF */
   double connect_timeout;
@@ -222,12 +223,28 @@ on_decoded_audio (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
   return GST_PAD_PROBE_OK;
 }
 
+/* a path as a gst-launch string: double quotes, \ before " and \ */
+static char *
+quote_path (const char *path)
+{
+  GString *s = g_string_new ("\"");
+
+  for (const char *p = path; *p != '\0'; p++)
+    {
+      if (*p == '"' || *p == '\\')
+        g_string_append_c (s, '\\');
+      g_string_append_c (s, *p);
+    }
+  g_string_append_c (s, '"');
+  return g_string_free (s, FALSE);
+}
+
 static char *
 output_description (const char *spec)
 {
   if (g_str_has_prefix (spec, "file:"))
     {
-      g_autofree char *q = g_shell_quote (spec + 5);
+      g_autofree char *q = quote_path (spec + 5);
       return g_strdup_printf ("wavenc ! filesink location=%s", q);
     }
   return g_strdup ("fakesink sync=false");
@@ -594,25 +611,53 @@ restrict_ice (Peer *self, GError **error)
   return TRUE;
 }
 
+/* Tell the transceiver its codec up front, so webrtcbin can offer or answer
+ * before the first buffer has given its sink pad caps (an input such as
+ * fdsrc may send nothing until the call is up). */
+static gboolean
+set_codec_preferences (Peer *self, GError **error)
+{
+  g_autoptr(GstPad) pad = gst_element_get_static_pad (self->webrtc, "sink_0");
+  g_autoptr(GstWebRTCRTPTransceiver) transceiver = NULL;
+  g_autoptr(GstCaps) caps = NULL;
+
+  if (pad != NULL)
+    g_object_get (pad, "transceiver", &transceiver, NULL);
+  if (transceiver == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "webrtcbin has no transceiver for the audio");
+      return FALSE;
+    }
+  caps = gst_caps_new_simple ("application/x-rtp", "media", G_TYPE_STRING, "audio",
+                              "encoding-name", G_TYPE_STRING, "OPUS", "clock-rate", G_TYPE_INT, SAMPLE_RATE,
+                              "encoding-params", G_TYPE_STRING, "2", "payload", G_TYPE_INT, OPUS_PT, NULL);
+  g_object_set (transceiver, "codec-preferences", caps, NULL);
+  return TRUE;
+}
+
 static gboolean
 build_pipeline (Peer *self, GError **error)
 {
-  g_autofree char *desc = NULL;
-  g_autoptr(GstBus) bus = NULL;
+  g_autofree char *desc = NULL, *source = NULL;
 
+  /* the same source and encoder settings as holler-media.c */
+  if (self->input_pipeline != NULL)
+    source = g_strdup (self->input_pipeline);
+  else
+    source = g_strdup_printf ("audiotestsrc is-live=true wave=sine freq=%.3f volume=0.5 samplesperbuffer=960",
+                              self->tone_hz);
   desc = g_strdup_printf ("webrtcbin name=webrtc bundle-policy=max-bundle latency=60 "
-                          "audiotestsrc is-live=true wave=sine freq=%.3f volume=0.5 samplesperbuffer=960 "
-                          "! audioconvert ! audioresample ! audio/x-raw,rate=%d,channels=1 "
+                          "%s ! audioconvert ! audioresample ! audio/x-raw,rate=%d,channels=1 "
                           "! opusenc bitrate=32000 frame-size=20 inband-fec=true packet-loss-percentage=5 "
                           "! rtpopuspay pt=%d "
                           "! application/x-rtp,media=audio,encoding-name=OPUS,clock-rate=%d,payload=%d "
                           "! webrtc.",
-                          self->tone_hz, SAMPLE_RATE, OPUS_PT, SAMPLE_RATE, OPUS_PT);
+                          source, SAMPLE_RATE, OPUS_PT, SAMPLE_RATE, OPUS_PT);
   self->pipeline = gst_parse_launch (desc, error);
   if (self->pipeline == NULL)
     return FALSE;
   self->webrtc = gst_bin_get_by_name (GST_BIN (self->pipeline), "webrtc");
-  if (!restrict_ice (self, error))
+  if (!restrict_ice (self, error) || !set_codec_preferences (self, error))
     return FALSE;
   g_signal_connect (self->webrtc, "on-negotiation-needed", G_CALLBACK (on_negotiation_needed), self);
   g_signal_connect (self->webrtc, "on-ice-candidate", G_CALLBACK (on_ice_candidate), self);
@@ -645,7 +690,8 @@ parse_args (Peer *self, int *argc, char ***argv, GError **error)
   g_autofree char *input = NULL;
   gboolean auto_answer = FALSE, allow_loopback = FALSE;
   GOptionEntry entries[] = {
-    { "input", 0, 0, G_OPTION_ARG_STRING, &input, "What to send: tone:HZ (tone:440)", "tone:HZ" },
+    { "input", 0, 0, G_OPTION_ARG_STRING, &input, "What to send: tone:HZ (440 calling, 880 listening) or "
+      "pipeline:GST-LAUNCH", "SPEC" },
     { "output", 0, 0, G_OPTION_ARG_STRING, &self->output, "file:PATH.wav or null (null)", "SPEC" },
     { "duration", 0, 0, G_OPTION_ARG_DOUBLE, &self->duration, "Hang up this long after connecting", "S" },
     { "connect-timeout", 0, 0, G_OPTION_ARG_DOUBLE, &self->connect_timeout, "Fail when not connected in S (30)", "S" },
@@ -670,14 +716,16 @@ parse_args (Peer *self, int *argc, char ***argv, GError **error)
     }
   self->outgoing = g_str_equal ((*argv)[1], "call");
   self->tone_hz = self->outgoing ? 440 : 880;
-  if (input != NULL)
+  if (input != NULL && g_str_has_prefix (input, "pipeline:"))
+    self->input_pipeline = g_strdup (input + 9);
+  else if (input != NULL)
     {
       char *end = NULL;
 
       if (!g_str_has_prefix (input, "tone:")
           || (self->tone_hz = g_ascii_strtod (input + 5, &end)) < 20 || end == input + 5 || *end != '\0')
         {
-          g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--input: only tone:HZ is supported");
+          g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--input: tone:HZ or pipeline:GST-LAUNCH");
           return FALSE;
         }
     }
@@ -755,6 +803,7 @@ main (int argc, char **argv)
     ;
   g_strfreev (self->ice_addresses);
   g_free (self->output);
+  g_free (self->input_pipeline);
   g_free (self->mid);
   g_free (self->end_reason);
   g_mutex_clear (&self->lock);
