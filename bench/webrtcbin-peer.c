@@ -277,7 +277,14 @@ on_pad_added (GstElement *webrtc, GstPad *pad, gpointer user_data)
   meter = gst_bin_get_by_name (GST_BIN (bin), "meter");
   probe_pad = gst_element_get_static_pad (meter, "src");
   gst_pad_add_probe (probe_pad, GST_PAD_PROBE_TYPE_BUFFER, on_decoded_audio, self, NULL);
-  gst_element_sync_state_with_parent (bin);
+  if (!gst_element_sync_state_with_parent (bin))
+    {
+      /* out of the pipeline, or it would fail the pipeline's way to NULL too */
+      gst_element_set_state (bin, GST_STATE_NULL);
+      gst_bin_remove (GST_BIN (self->pipeline), bin);
+      end_call_later (self, "media-failed", TRUE, TRUE);
+      return;
+    }
   sinkpad = gst_element_get_static_pad (bin, "sink");
   if (gst_pad_link (pad, sinkpad) != GST_PAD_LINK_OK)
     {
@@ -735,6 +742,16 @@ parse_args (Peer *self, int *argc, char ***argv, GError **error)
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--output: file:PATH.wav or null");
       return FALSE;
+    }
+  else if (g_str_has_prefix (self->output, "file:"))
+    {
+      g_autofree char *dir = g_path_get_dirname (self->output + 5);
+
+      if (self->output[5] == '\0' || !g_file_test (dir, G_FILE_TEST_IS_DIR))
+        {
+          g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--output: no such directory %s", dir);
+          return FALSE;
+        }
     }
   if (self->ice_addresses == NULL)
     {
