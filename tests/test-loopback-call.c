@@ -6,6 +6,7 @@
 #include <math.h>
 #include <gst/gst.h>
 #include "holler-runner.h"
+#include "holler-sdp.h"
 
 #define CALLER_HZ 440.0
 #define CALLEE_HZ 880.0
@@ -222,6 +223,53 @@ test_ice_restart (void)
   call_clear (&c);
 }
 
+/* 1 s in, the callee gets a re-offer (as from the caller) whose DTLS
+ * fingerprint differs from the one the call was keyed with: the call
+ * must end with fingerprint-mismatch on both sides, never take it. */
+static gboolean
+on_forged_reoffer (gpointer user_data)
+{
+  Call *c = user_data;
+  HollerCall *callee = holler_runner_get_call (c->runners[1]);
+  g_autoptr(HollerSdpDescription) forged = holler_sdp_description_new ();
+  g_autoptr(HollerMessage) offer = holler_message_new (HOLLER_MESSAGE_OFFER);
+
+  g_assert_cmpint (holler_call_get_state (callee), ==, HOLLER_CALL_STATE_ACTIVE);
+  forged->session_id = 1;
+  forged->session_version = 2;
+  forged->ice_ufrag = g_strdup ("forg");
+  forged->ice_pwd = g_strdup ("forgedforgedforgedforged");
+  forged->ice_trickle = TRUE;
+  forged->fingerprint_alg = g_strdup ("sha-256");
+  forged->fingerprint = g_strdup ("AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:"
+                                  "AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99");
+  forged->setup = HOLLER_DTLS_SETUP_ACTPASS;
+  forged->mid = g_strdup ("0");
+  forged->opus_pt = 111;
+  forged->rtcp_mux = TRUE;
+  offer->sdp = holler_sdp_build_offer (forged);
+  holler_call_handle_message (callee, offer);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+test_reoffer_new_fingerprint (void)
+{
+  Call c = { { NULL, NULL }, FALSE };
+
+  g_timeout_add (1000, on_forged_reoffer, &c);
+  run_call (&c, 5, TRUE);
+  g_assert_false (c.timed_out);
+  for (int i = 0; i < 2; i++)
+    {
+      HollerCall *call = holler_runner_get_call (c.runners[i]);
+
+      g_assert_cmpstr (holler_call_get_end_reason (call), ==, "fingerprint-mismatch");
+      g_assert_cmpint (holler_runner_get_exit_status (c.runners[i]), ==, 1);
+    }
+  call_clear (&c);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -230,5 +278,6 @@ main (int argc, char **argv)
   g_test_add_func ("/loopback-call/tones-both-ways", test_tones_both_ways);
   g_test_add_func ("/loopback-call/rejected", test_rejected);
   g_test_add_func ("/loopback-call/ice-restart", test_ice_restart);
+  g_test_add_func ("/loopback-call/reoffer-new-fingerprint", test_reoffer_new_fingerprint);
   return g_test_run ();
 }
