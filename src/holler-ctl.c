@@ -81,27 +81,40 @@ stat_double (GVariant *stats, const char *key)
   return d;
 }
 
-static void
-print_call (HollerDBusCall *call, JsonBuilder *b)
+static const char *
+prop_string (GVariant *props, const char *key)
 {
-  GVariant *stats = holler_dbus_call_get_stats (call);
+  const char *value = NULL;
+
+  g_variant_lookup (props, key, "&s", &value);
+  return value ? value : "";
+}
+
+static void
+print_call (GVariant *props, JsonBuilder *b)
+{
+  g_autoptr(GVariant) stats = g_variant_lookup_value (props, "Stats", G_VARIANT_TYPE_VARDICT);
+  guint32 number = 0;
+  gboolean muted = FALSE;
   const char *pair = NULL;
 
+  g_variant_lookup (props, "Number", "u", &number);
+  g_variant_lookup (props, "Muted", "b", &muted);
   if (b != NULL)
     {
       json_builder_begin_object (b);
       json_builder_set_member_name (b, "id");
-      json_builder_add_int_value (b, holler_dbus_call_get_number (call));
+      json_builder_add_int_value (b, number);
       json_builder_set_member_name (b, "state");
-      json_builder_add_string_value (b, holler_dbus_call_get_state (call));
+      json_builder_add_string_value (b, prop_string (props, "State"));
       json_builder_set_member_name (b, "peer");
-      json_builder_add_string_value (b, holler_dbus_call_get_peer (call));
+      json_builder_add_string_value (b, prop_string (props, "Peer"));
       json_builder_set_member_name (b, "direction");
-      json_builder_add_string_value (b, holler_dbus_call_get_direction (call));
+      json_builder_add_string_value (b, prop_string (props, "Direction"));
       json_builder_set_member_name (b, "muted");
-      json_builder_add_boolean_value (b, holler_dbus_call_get_muted (call));
+      json_builder_add_boolean_value (b, muted);
       json_builder_set_member_name (b, "recording");
-      json_builder_add_string_value (b, holler_dbus_call_get_recording (call));
+      json_builder_add_string_value (b, prop_string (props, "Recording"));
       if (stats != NULL)
         add_stats_json (b, stats);
       json_builder_end_object (b);
@@ -110,40 +123,58 @@ print_call (HollerDBusCall *call, JsonBuilder *b)
   if (stats != NULL)
     g_variant_lookup (stats, "pair-type", "&s", &pair);
   printf ("%-4u %-10s %-8s %-20s %-12s loss %5.1f %%  jitter %5.1f ms  %6.1f kbit/s%s\n",
-          holler_dbus_call_get_number (call), holler_dbus_call_get_state (call),
-          holler_dbus_call_get_direction (call), holler_dbus_call_get_peer (call), pair ? pair : "-",
-          stats ? stat_double (stats, "loss-percent") : 0, stats ? stat_double (stats, "jitter-ms") : 0,
-          stats ? stat_double (stats, "bitrate-kbps") : 0,
-          holler_dbus_call_get_muted (call) ? _("  muted") : "");
+          number, prop_string (props, "State"), prop_string (props, "Direction"), prop_string (props, "Peer"),
+          pair ? pair : "-", stats ? stat_double (stats, "loss-percent") : 0,
+          stats ? stat_double (stats, "jitter-ms") : 0, stats ? stat_double (stats, "bitrate-kbps") : 0,
+          muted ? _("  muted") : "");
 }
 
+static gint
+compare_number (gconstpointer a, gconstpointer b)
+{
+  guint32 x = 0, y = 0;
+
+  g_variant_lookup (*(GVariant * const *) a, "Number", "u", &x);
+  g_variant_lookup (*(GVariant * const *) b, "Number", "u", &y);
+  return (x > y) - (x < y);
+}
+
+/* One round trip: the object manager hands over every call with all its
+ * properties (no proxy caches to wait for). */
 static int
 list_calls (GDBusConnection *bus, gboolean json)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(HollerDBusService) service = holler_dbus_service_proxy_new_sync (bus, G_DBUS_PROXY_FLAGS_NONE,
-                                                                            HOLLER_SERVICE_BUS_NAME,
-                                                                            HOLLER_SERVICE_PATH, NULL, &error);
-  g_auto(GStrv) paths = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GVariantIter) objects = NULL;
+  g_autoptr(GPtrArray) calls = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
   g_autoptr(JsonBuilder) b = json ? json_builder_new () : NULL;
+  GVariant *interfaces;
+  const char *path;
 
-  if (service == NULL || !holler_dbus_service_call_list_calls_sync (service, &paths, NULL, &error))
+  reply = g_dbus_connection_call_sync (bus, HOLLER_SERVICE_BUS_NAME, HOLLER_SERVICE_PATH,
+                                       "org.freedesktop.DBus.ObjectManager", "GetManagedObjects", NULL,
+                                       G_VARIANT_TYPE ("(a{oa{sa{sv}}})"), G_DBUS_CALL_FLAGS_NONE, -1,
+                                       NULL, &error);
+  if (reply == NULL)
     {
       print_error ("calls", error);
       return EXIT_FAILED;
     }
+  g_variant_get (reply, "(a{oa{sa{sv}}})", &objects);
+  while (g_variant_iter_loop (objects, "{&o@a{sa{sv}}}", &path, &interfaces))
+    {
+      GVariant *props = g_variant_lookup_value (interfaces, "io.github.holler.Holler.Call",
+                                                G_VARIANT_TYPE_VARDICT);
+
+      if (props != NULL)
+        g_ptr_array_add (calls, props);
+    }
+  g_ptr_array_sort (calls, compare_number);
   if (b != NULL)
     json_builder_begin_array (b);
-  for (gsize i = 0; paths[i] != NULL; i++)
-    {
-      g_autoptr(GError) call_error = NULL;
-      g_autoptr(HollerDBusCall) call = holler_dbus_call_proxy_new_sync (bus, G_DBUS_PROXY_FLAGS_NONE,
-                                                                        HOLLER_SERVICE_BUS_NAME, paths[i],
-                                                                        NULL, &call_error);
-
-      if (call != NULL)
-        print_call (call, b);
-    }
+  for (guint i = 0; i < calls->len; i++)
+    print_call (g_ptr_array_index (calls, i), b);
   if (b != NULL)
     {
       g_autoptr(JsonNode) root = NULL;
@@ -154,7 +185,7 @@ list_calls (GDBusConnection *bus, gboolean json)
       text = json_to_string (root, FALSE);
       printf ("%s\n", text);
     }
-  else if (paths[0] == NULL)
+  else if (calls->len == 0)
     printf ("%s\n", _("No calls"));
   return 0;
 }
