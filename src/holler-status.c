@@ -36,7 +36,7 @@ struct _HollerStatus
   /* received bitrate over the last period */
   gint64 rate_mark_time;
   guint64 rate_mark_bytes;
-  double rx_kbps;
+  double rx_kbps;              /* < 0 until a period has been measured */
 };
 
 G_DEFINE_TYPE (HollerStatus, holler_status, G_TYPE_OBJECT)
@@ -151,7 +151,10 @@ append_media (HollerStatus *self, GString *line, HollerCall *call)
   g_string_append (line, " | ");
   g_string_append_printf (line, _("jitter %.1f ms"), stats.jitter_ms);
   g_string_append (line, " | ");
-  g_string_append_printf (line, _("rx %.0f kbit/s"), self->rx_kbps);
+  if (self->rx_kbps >= 0)
+    g_string_append_printf (line, _("rx %.0f kbit/s"), self->rx_kbps);
+  else
+    g_string_append_printf (line, "%s %s", _("rx"), self->utf8 ? "–" : "-");
   /* Holler sends no RTCP yet, so there is no round-trip time to show */
   g_string_append_printf (line, " | %s %s", _("rtt"), self->utf8 ? "–" : "-");
   if (holler_call_get_selected_pair (call, &pair))
@@ -328,6 +331,7 @@ static void
 holler_status_init (HollerStatus *self)
 {
   self->tty_fd = -1;
+  self->rx_kbps = -1;
 }
 
 HollerStatus *
@@ -406,4 +410,5 @@ holler_status_stop (HollerStatus *self)
   exit_restore_fd = -1;
   close (self->tty_fd);
   self->tty_fd = -1;
+  self->rx_kbps = -1;
 }
