@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """The interactive terminal mode under tmux (meson suite 'tty').
 
-    tty-test.py call|signals --holler PATH [--keep]
+    tty-test.py call|caller|signals --holler PATH [--keep]
 
 Starts `holler serve` on 127.0.0.1, runs `holler listen` (no --auto-answer,
 880 Hz) in a detached tmux pane on a private tmux socket, and calls it with
@@ -20,7 +20,10 @@ a plain `holler call --json` (440 Hz). It reads the pane with
     "hangup"; after holler is gone the terminal has icanon and echo again
     (stty -a run right after it, and a typed `stty -a` that is echoed)
 
-The signals case: Ctrl-C while waiting (exit 0), SIGTERM in an active
+The caller case: `holler call` in the pane calls a plain `listen
+--auto-answer --json`; its status line shows "active", the callee's id,
+"host/host" and received audio, and `h` ends the call for both. The
+signals case: Ctrl-C while waiting (exit 0), SIGTERM in an active
 call (hung up, exit 0) and a failure (no rendezvous server, exit 1) all
 leave the terminal with icanon and echo.
 
@@ -122,23 +125,28 @@ class Lab:
             time.sleep(0.1)
         raise Failure("no %s within %d s; the pane:\n%s" % (what, timeout, self.pane(session)))
 
-    def start_listen(self, uri, session, registers=True):
-        """holler listen in a new tmux session; sh (no line editing) runs
-        stty right after holler exits, to a file: what holler left."""
-        listen = [self.holler, "listen", "--signaling", uri, "--id", session] + LOOPBACK + \
-                 ["--input", "tone:%d" % CALLEE_HZ, "--output", "null"]
+    def start_pane(self, session, argv):
+        """holler in a new tmux session; sh (no line editing) runs stty
+        right after holler exits, to a file: what holler left."""
         # (trap: the pane's sh outlives a Ctrl-C sent to holler, as a login shell does)
         script = "trap : INT; %s; echo HOLLER-EXIT=$?; stty -a > %s; exec sh" % (
-            " ".join(shlex.quote(a) for a in listen), shlex.quote(self.path(session + "-stty-after")))
+            " ".join(shlex.quote(a) for a in argv), shlex.quote(self.path(session + "-stty-after")))
         self.tmux("new-session", "-d", "-s", session, "-x", "200", "-y", "30", "sh", "-c", script)
-        pane_tty = self.tmux("display-message", "-p", "-t", session, "#{pane_tty}").strip()
+        return self.tmux("display-message", "-p", "-t", session, "#{pane_tty}").strip()
+
+    def check_single_keys(self, pane_tty):
+        stty = subprocess.run(["stty", "-a", "-F", pane_tty], capture_output=True, text=True, timeout=10).stdout
+        check(clear_flag(stty, "icanon") and clear_flag(stty, "echo"),
+              "holler did not put %s into single-key mode: %s" % (pane_tty, stty))
+
+    def start_listen(self, uri, session, registers=True):
+        pane_tty = self.start_pane(session, [self.holler, "listen", "--signaling", uri, "--id", session] +
+                                   LOOPBACK + ["--input", "tone:%d" % CALLEE_HZ, "--output", "null"])
         if not registers:
             return pane_tty
         self.wait_pane("registration", lambda: "Registered as" in self.pane(session), session=session)
         check(self.status_line(session).startswith("waiting"), "no 'waiting' status line:\n" + self.pane(session))
-        stty = subprocess.run(["stty", "-a", "-F", pane_tty], capture_output=True, text=True, timeout=10).stdout
-        check(clear_flag(stty, "icanon") and clear_flag(stty, "echo"),
-              "holler did not put %s into single-key mode: %s" % (pane_tty, stty))
+        self.check_single_keys(pane_tty)
         return pane_tty
 
     def call(self, uri, callee, name, duration):
@@ -334,7 +342,43 @@ def case_signals(lab):
     print("ok - no rendezvous server: exit 1, terminal restored")
 
 
-CASES = {"call": case_call, "signals": case_signals}
+def case_caller(lab):
+    """The interactive side is the caller; the callee a plain --json process."""
+    uri = lab.start_server()
+    log_path = lab.path("callee.log")
+    with open(log_path, "w") as log:
+        callee = lab.spawn([lab.holler, "listen", "--auto-answer", "--id", "bob", "--signaling", uri] + LOOPBACK +
+                           ["--input", "tone:%d" % CALLEE_HZ, "--output", "null", "--json"],
+                           stdin=subprocess.DEVNULL, stderr=log)
+    deadline = time.monotonic() + WAIT
+    while not caller_events(log_path, "signaling") and time.monotonic() < deadline:
+        time.sleep(0.1)
+    check(caller_events(log_path, "signaling"), "the callee did not register (see %s)" % log_path)
+    pane_tty = lab.start_pane("caller", [lab.holler, "call", "bob", "--id", "alice", "--signaling", uri] + LOOPBACK +
+                              ["--input", "tone:%d" % CALLER_HZ, "--output", "null", "--duration", "30"])
+
+    def active_with_audio():
+        status = lab.status_line("caller")
+        return status if (status.startswith("active | bob") and "host/host" in status
+                          and meters(status).get("out", -120) > -30) else None
+    status = lab.wait_pane("active status with received audio", active_with_audio, session="caller")
+    lab.check_single_keys(pane_tty)
+    print("ok - calling: %s" % status)
+    lab.tmux("send-keys", "-t", "caller", "h")
+    status, stty = lab.wait_exit("caller")
+    check(status == 0, "holler call exited %d:\n%s" % (status, lab.pane("caller")))
+    check_restored(stty, "h")
+    try:
+        rc = callee.wait(WAIT)
+    except subprocess.TimeoutExpired:
+        raise Failure("the callee did not exit within %d s after the hangup" % WAIT)
+    ended = caller_events(log_path, "ended")
+    check(rc == 0 and ended and ended[-1]["reason"] == "hangup",
+          "the callee: exit %d, %s" % (rc, ended[-1] if ended else "no end"))
+    print("ok - the caller hung up with h: both exit 0, the callee's end reason is hangup, terminal restored")
+
+
+CASES = {"call": case_call, "caller": case_caller, "signals": case_signals}
 
 
 def main():
