@@ -338,8 +338,11 @@ run_peer (CliOptions *cli, gboolean outgoing, gint64 start_time)
       holler_reporter_emit (reporter, NULL, "warning", fields, "%s", text);
     }
 
-  /* a terminal on stderr and no --json: status line and single keys */
-  interactive = isatty (STDERR_FILENO) && !cli->json;
+  /* a terminal on stderr and no --json: status line and single keys;
+   * not when stdin is a terminal carrying stdio: signaling (the keys
+   * would take its characters) */
+  interactive = isatty (STDERR_FILENO) && !cli->json
+                && !(g_str_has_prefix (uri, "stdio:") && isatty (STDIN_FILENO));
   if (!outgoing && !cli->auto_answer && !interactive)
     {
       prompt.tty = g_io_channel_new_file ("/dev/tty", "r", NULL);
