@@ -53,6 +53,27 @@ restore_at_exit (void)
     tcsetattr (exit_restore_fd, TCSANOW, &exit_restore_termios);
 }
 
+/* GLib's own messages (g_warning…, from any thread) go through this writer:
+ * the status line of the running HollerStatus is cleared first and comes
+ * back at the next redraw. */
+static HollerStatus *line_owner;   /* atomic */
+
+static GLogWriterOutput
+on_glib_log (GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer user_data)
+{
+  const char *domain = NULL;
+
+  for (gsize i = 0; i < n_fields; i++)
+    if (g_str_equal (fields[i].key, "GLIB_DOMAIN") && fields[i].length < 0)
+      domain = fields[i].value;
+  if (g_atomic_pointer_get (&line_owner) != NULL && !g_log_writer_default_would_drop (level, domain))
+    {
+      fputs ("\r\033[K", stderr);
+      fflush (stderr);
+    }
+  return g_log_writer_default (level, fields, n_fields, user_data);
+}
+
 static const char *
 state_label (HollerCall *call)
 {
@@ -367,6 +388,7 @@ holler_status_start (HollerStatus *self, GError **error)
   if (g_once_init_enter (&exit_handler_set))
     {
       atexit (restore_at_exit);
+      g_log_set_writer_func (on_glib_log, NULL, NULL);
       g_once_init_leave (&exit_handler_set, 1);
     }
   /* one key at a time, not shown; Ctrl-C still interrupts (ISIG stays) */
@@ -392,6 +414,7 @@ holler_status_start (HollerStatus *self, GError **error)
   self->winch_id = g_unix_signal_add (SIGWINCH, on_window_changed, self);
   g_signal_connect (self->runner, "incoming", G_CALLBACK (on_incoming), self);
   holler_reporter_set_line_hooks (self->reporter, on_before_line, on_after_line, self);
+  g_atomic_pointer_set (&line_owner, self);
   draw (self);
   return TRUE;
 }
@@ -402,6 +425,7 @@ holler_status_stop (HollerStatus *self)
   if (self->tty_fd < 0)
     return;
   holler_reporter_set_line_hooks (self->reporter, NULL, NULL, NULL);
+  g_atomic_pointer_compare_and_exchange (&line_owner, self, NULL);
   g_clear_handle_id (&self->key_watch_id, g_source_remove);
   g_clear_handle_id (&self->redraw_id, g_source_remove);
   g_clear_handle_id (&self->winch_id, g_source_remove);
