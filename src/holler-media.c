@@ -27,6 +27,14 @@
 enum { SIGNAL_FIRST_AUDIO, SIGNAL_LEVEL, SIGNAL_ERROR, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
+/* Mean square of 16-bit samples over a short window, for the live meters */
+typedef struct {
+  double sum_squares;
+  guint count;
+} HollerLevelWindow;
+
+#define LEVEL_WINDOW (SAMPLE_RATE / 10)
+
 struct _HollerMedia
 {
   GObject parent_instance;
@@ -57,6 +65,8 @@ struct _HollerMedia
   gint16 window[ANALYSIS_WINDOW];
   gsize window_fill;
   gsize samples_since_analysis;
+  HollerLevelWindow input_meter;
+  HollerLevelWindow output_meter;
 
   /* receive statistics, main context only */
   gboolean have_seq;
@@ -383,6 +393,47 @@ on_feed_error (HollerMediaFeed *feed, GError *error, gpointer user_data)
   g_signal_emit (user_data, signals[SIGNAL_ERROR], 0, error);
 }
 
+/* Adds S16LE samples to @meter; when a window is full, stores its RMS in
+ * @level_db. Called with the lock held. */
+static void
+level_window_add (HollerLevelWindow *meter, const guint8 *data, gsize size, double *level_db)
+{
+  for (gsize i = 0; i + 1 < size; i += 2)
+    {
+      gint16 s;
+
+      memcpy (&s, data + i, 2);
+      meter->sum_squares += (double) s * s;
+      if (++meter->count == LEVEL_WINDOW)
+        {
+          double ms = meter->sum_squares / (LEVEL_WINDOW * 32768.0 * 32768.0);
+
+          *level_db = ms > 0 ? MAX (10 * log10 (ms), HOLLER_MEDIA_LEVEL_SILENT) : HOLLER_MEDIA_LEVEL_SILENT;
+          meter->sum_squares = 0;
+          meter->count = 0;
+        }
+    }
+}
+
+/* Runs on the send streaming thread for every buffer that goes to the
+ * encoder (after the mute volume: what the peer hears). opusenc only
+ * takes S16LE, so that is the format here. */
+static GstPadProbeReturn
+on_sent_audio (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  HollerMedia *self = user_data;
+  GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
+  GstMapInfo map;
+
+  if (buffer == NULL || !gst_buffer_map (buffer, &map, GST_MAP_READ))
+    return GST_PAD_PROBE_OK;
+  g_mutex_lock (&self->lock);
+  level_window_add (&self->input_meter, map.data, map.size, &self->stats.input_level_db);
+  g_mutex_unlock (&self->lock);
+  gst_buffer_unmap (buffer, &map);
+  return GST_PAD_PROBE_OK;
+}
+
 /* Runs on the receive streaming thread for every decoded buffer. */
 static GstPadProbeReturn
 on_decoded_audio (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
@@ -402,6 +453,7 @@ on_decoded_audio (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
       self->stats.first_audio_time = g_get_monotonic_time ();
       first = TRUE;
     }
+  level_window_add (&self->output_meter, map.data, map.size, &self->stats.output_level_db);
   for (gsize i = 0; i + 1 < map.size; i += 2)
     {
       gint16 s;
@@ -557,6 +609,8 @@ static void
 holler_media_init (HollerMedia *self)
 {
   g_mutex_init (&self->lock);
+  self->stats.input_level_db = HOLLER_MEDIA_LEVEL_SILENT;
+  self->stats.output_level_db = HOLLER_MEDIA_LEVEL_SILENT;
   self->context = g_main_context_ref_thread_default ();
 }
 
@@ -688,6 +742,12 @@ holler_media_new (const char *input, const char *greeting, const char *output, g
   sink = gst_bin_get_by_name (GST_BIN (self->send_pipeline), "rtpout");
   gst_app_sink_set_callbacks (GST_APP_SINK (sink), &callbacks, self, NULL);
   self->volume = gst_bin_get_by_name (GST_BIN (self->send_pipeline), "mute");
+  if (self->volume != NULL)
+    {
+      g_autoptr(GstPad) sent = gst_element_get_static_pad (self->volume, "src");
+
+      gst_pad_add_probe (sent, GST_PAD_PROBE_TYPE_BUFFER, on_sent_audio, self, NULL);
+    }
   self->pcmin = gst_bin_get_by_name (GST_BIN (self->send_pipeline), "pcmin");
   self->rtpin = gst_bin_get_by_name (GST_BIN (self->recv_pipeline), "rtpin");
   self->jitterbuffer = gst_bin_get_by_name (GST_BIN (self->recv_pipeline), "jbuf");

@@ -21,7 +21,13 @@ typedef struct {
   double  level_db;            /* RMS level of the last analysed second, dBFS */
   guint   seconds_analysed;
   gint64  first_audio_time;    /* g_get_monotonic_time() of the first decoded audio, 0 if none */
+  double  input_level_db;      /* RMS of the last 100 ms we sent (after mute, before the encoder),
+                                * dBFS; HOLLER_MEDIA_LEVEL_SILENT before any */
+  double  output_level_db;     /* RMS of the last 100 ms of decoded received audio, dBFS */
 } HollerMediaStats;
+
+/* The level reported for digital silence and before any audio, dBFS */
+#define HOLLER_MEDIA_LEVEL_SILENT (-120.0)
 
 /* Called on a GStreamer streaming thread with one RTP packet in a writable
  * buffer of buf_size bytes (room for the SRTP trailer). */

@@ -10,6 +10,9 @@ struct _HollerReporter
   gatomicrefcount ref;
   gboolean json;
   gint64 start_time;
+  HollerReporterLineFunc before_line;
+  HollerReporterLineFunc after_line;
+  gpointer line_data;
 };
 
 HollerReporter *
@@ -50,6 +53,29 @@ holler_reporter_elapsed_ms (HollerReporter *self, gint64 monotonic_time)
 }
 
 void
+holler_reporter_set_line_hooks (HollerReporter *self, HollerReporterLineFunc before,
+                                HollerReporterLineFunc after, gpointer user_data)
+{
+  self->before_line = before;
+  self->after_line = after;
+  self->line_data = user_data;
+}
+
+static void
+print_line (HollerReporter *self, const char *who, const char *text)
+{
+  if (self->before_line != NULL)
+    self->before_line (self->line_data);
+  if (who != NULL)
+    fprintf (stderr, "[%s] %s\n", who, text);
+  else
+    fprintf (stderr, "%s\n", text);
+  fflush (stderr);
+  if (self->after_line != NULL)
+    self->after_line (self->line_data);
+}
+
+void
 holler_reporter_emit (HollerReporter *self, const char *who, const char *event,
                       JsonObject *fields, const char *human_format, ...)
 {
@@ -85,7 +111,7 @@ holler_reporter_emit (HollerReporter *self, const char *who, const char *event,
         }
       json_node_set_object (node, obj);
       text = json_to_string (node, FALSE);
-      fprintf (stderr, "%s\n", text);
+      print_line (self, NULL, text);
     }
   else if (human_format != NULL)
     {
@@ -95,12 +121,8 @@ holler_reporter_emit (HollerReporter *self, const char *who, const char *event,
       va_start (args, human_format);
       text = g_strdup_vprintf (human_format, args);
       va_end (args);
-      if (who != NULL)
-        fprintf (stderr, "[%s] %s\n", who, text);
-      else
-        fprintf (stderr, "%s\n", text);
+      print_line (self, who, text);
     }
-  fflush (stderr);
   if (fields != NULL)
     json_object_unref (fields);
 }

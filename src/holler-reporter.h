@@ -25,4 +25,11 @@ double   holler_reporter_elapsed_ms (HollerReporter *self, gint64 monotonic_time
 void holler_reporter_emit (HollerReporter *self, const char *who, const char *event,
                            JsonObject *fields, const char *human_format, ...) G_GNUC_PRINTF (5, 6);
 
+/* Something else drawing on stderr (the interactive status line) gets
+ * @before called ahead of every line the reporter prints, and @after
+ * once the line is out, so it can clear and redraw itself. NULLs unset. */
+typedef void (*HollerReporterLineFunc) (gpointer user_data);
+void holler_reporter_set_line_hooks (HollerReporter *self, HollerReporterLineFunc before,
+                                     HollerReporterLineFunc after, gpointer user_data);
+
 G_END_DECLS

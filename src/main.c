@@ -7,6 +7,7 @@
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <glib/gi18n.h>
 #include <glib-unix.h>
 #include <gst/gst.h>
@@ -19,6 +20,7 @@
 #include "holler-service.h"
 #include "holler-ctl.h"
 #include "holler-devices.h"
+#include "holler-status.h"
 
 #define EXIT_CALL_FAILED 1
 #define EXIT_USAGE 2
@@ -266,6 +268,8 @@ run_peer (CliOptions *cli, gboolean outgoing, gint64 start_time)
   g_autoptr(GError) error = NULL;
   guint sigint_id, sigterm_id;
   TtyPrompt prompt = { NULL, NULL, 0 };
+  g_autoptr(HollerStatus) status = NULL;
+  gboolean interactive;
   g_autoptr(HollerConfig) config = holler_config_load (cli->config, &error);
   HollerSignalingParams params = { NULL, NULL, NULL };
   const char *uri;
@@ -334,7 +338,12 @@ run_peer (CliOptions *cli, gboolean outgoing, gint64 start_time)
       holler_reporter_emit (reporter, NULL, "warning", fields, "%s", text);
     }
 
-  if (!outgoing && !cli->auto_answer)
+  /* a terminal on stderr and no --json: status line and single keys;
+   * not when stdin is a terminal carrying stdio: signaling (the keys
+   * would take its characters) */
+  interactive = isatty (STDERR_FILENO) && !cli->json
+                && !(g_str_has_prefix (uri, "stdio:") && isatty (STDIN_FILENO));
+  if (!outgoing && !cli->auto_answer && !interactive)
     {
       prompt.tty = g_io_channel_new_file ("/dev/tty", "r", NULL);
       if (prompt.tty == NULL)
@@ -352,6 +361,20 @@ run_peer (CliOptions *cli, gboolean outgoing, gint64 start_time)
       prompt.runner = runner;
       g_signal_connect (runner, "incoming", G_CALLBACK (on_incoming), &prompt);
     }
+  if (interactive)
+    {
+      status = holler_status_new (runner, reporter);
+      if (!holler_status_start (status, &error))
+        {
+          if (!outgoing && !cli->auto_answer)
+            {
+              fprintf (stderr, "%s\n", _("holler listen: no terminal to answer on; use --auto-answer"));
+              return EXIT_USAGE;
+            }
+          g_clear_object (&status);
+          g_clear_error (&error);
+        }
+    }
   sigint_id = g_unix_signal_add (SIGINT, on_terminate, runner);
   sigterm_id = g_unix_signal_add (SIGTERM, on_terminate, runner);
   if (!holler_runner_start (runner, &error))
@@ -364,6 +387,8 @@ run_peer (CliOptions *cli, gboolean outgoing, gint64 start_time)
     }
   if (!holler_runner_is_finished (runner))
     g_main_loop_run (loop);
+  if (status != NULL)
+    holler_status_stop (status);
   shutdown_signaling (signaling, loop);
   g_source_remove (sigint_id);
   g_source_remove (sigterm_id);
