@@ -217,6 +217,9 @@ on_call_changed (HollerDaemon *daemon, gpointer data, gpointer user_data)
   if (co == NULL)
     return;
   holler_dbus_call_set_state (co->iface, state);
+  /* the pair is known once active: no waiting for the next tick */
+  if (holler_call_get_state (dc->call) == HOLLER_CALL_STATE_ACTIVE)
+    update_stats (co, dc);
   if (holler_call_get_end_reason (dc->call) != NULL)
     holler_dbus_call_set_end_reason (co->iface, holler_call_get_end_reason (dc->call));
   holler_dbus_call_emit_state_changed (co->iface, state);

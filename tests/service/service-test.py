@@ -171,10 +171,16 @@ def case_ten_callers(lab):
     callers = {name: lab.caller(name, hz, 6 * SLOW) for name, hz in tones.items()}
     for name, p in callers.items():
         p.wait_event("state", 20, state="active")
-    time.sleep(1)
-    rc, out, err = lab.ctl("calls", "--json")
-    check(rc == 0, "holler calls failed: %s" % err)
-    calls = json.loads(out)
+    # the service may not have seen every call become active yet
+    deadline = time.monotonic() + 10 * SLOW
+    while True:
+        rc, out, err = lab.ctl("calls", "--json")
+        check(rc == 0, "holler calls failed: %s" % err)
+        calls = json.loads(out)
+        if (len(calls) == CALLERS and all(c["state"] == "active" and "pair-type" in c["stats"] for c in calls)) \
+                or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
     check(len(calls) == CALLERS, "holler calls lists %d calls, expected %d: %s" % (len(calls), CALLERS, out))
     check(sorted(c["peer"] for c in calls) == sorted(tones), "peers listed: %s" % [c["peer"] for c in calls])
     check(all(c["state"] == "active" and c["stats"].get("pair-type") == "host/host" for c in calls),
