@@ -815,8 +815,11 @@ holler_media_start (HollerMedia *self, GError **error)
   return TRUE;
 }
 
+/* @timed: the packet's RTP timestamp is its sampling time. Not for
+ * telephone-events, whose packets all carry their event's start (RFC 4733
+ * §2.3.1): they count for loss but not for jitter. */
 static void
-update_receive_stats (HollerMedia *self, const guint8 *data, gsize len)
+update_receive_stats (HollerMedia *self, const guint8 *data, gsize len, gboolean timed)
 {
   guint16 seq = (data[2] << 8) | data[3];
   guint32 ts = ((guint32) data[4] << 24) | (data[5] << 16) | (data[6] << 8) | data[7];
@@ -839,13 +842,16 @@ update_receive_stats (HollerMedia *self, const guint8 *data, gsize len)
   self->received_for_loss++;
 
   /* RFC 3550 A.8 */
-  if (self->have_transit)
+  if (timed && self->have_transit)
     {
       gint64 d = transit - self->last_transit;
       self->jitter += (fabs ((double) d) - self->jitter) / 16.0;
     }
-  self->have_transit = TRUE;
-  self->last_transit = transit;
+  if (timed)
+    {
+      self->have_transit = TRUE;
+      self->last_transit = transit;
+    }
 
   expected = (guint64) self->cycles + self->max_seq - self->base_seq + 1;
   g_mutex_lock (&self->lock);
@@ -861,7 +867,7 @@ holler_media_count_rtp (HollerMedia *self, const guint8 *data, gsize len)
 {
   if (!self->started || self->stopping || len < 12 || (data[0] >> 6) != 2)
     return;
-  update_receive_stats (self, data, len);
+  update_receive_stats (self, data, len, FALSE);
 }
 
 gboolean
@@ -891,7 +897,7 @@ holler_media_push_rtp (HollerMedia *self, const guint8 *data, gsize len)
 
   if (!self->started || self->stopping || len < 12 || (data[0] >> 6) != 2)
     return;
-  update_receive_stats (self, data, len);
+  update_receive_stats (self, data, len, TRUE);
   buffer = gst_buffer_new_memdup (data, len);
   gst_app_src_push_buffer (GST_APP_SRC (self->rtpin), buffer);
 }
