@@ -96,6 +96,7 @@ holler_dtmf_receiver_is_new (HollerDtmfReceiver *r, const HollerDtmfEvent *event
 
 struct _HollerDtmfSender
 {
+  GMainContext *context;       /* the creator's: where the steps run */
   GstElement *source;
   GString *queue;
   guint timeout_id;
@@ -117,6 +118,15 @@ send_dtmf_event (HollerDtmfSender *self, int number, gboolean start)
 
 static gboolean on_step (gpointer user_data);
 
+static guint
+step_after (HollerDtmfSender *self, guint ms)
+{
+  g_autoptr(GSource) source = g_timeout_source_new (ms);
+
+  g_source_set_callback (source, on_step, self, NULL);
+  return g_source_attach (source, self->context);
+}
+
 static void
 next_step (HollerDtmfSender *self)
 {
@@ -124,7 +134,7 @@ next_step (HollerDtmfSender *self)
     {
       send_dtmf_event (self, 0, FALSE);
       self->playing = FALSE;
-      self->timeout_id = g_timeout_add (HOLLER_DTMF_GAP_MS, on_step, self);
+      self->timeout_id = step_after (self, HOLLER_DTMF_GAP_MS);
       return;
     }
   if (self->queue->len == 0)
@@ -133,7 +143,7 @@ next_step (HollerDtmfSender *self)
     g_debug ("rtpdtmfsrc refused the event for %c", self->queue->str[0]);
   g_string_erase (self->queue, 0, 1);
   self->playing = TRUE;
-  self->timeout_id = g_timeout_add (HOLLER_DTMF_TONE_MS, on_step, self);
+  self->timeout_id = step_after (self, HOLLER_DTMF_TONE_MS);
 }
 
 static gboolean
@@ -151,6 +161,7 @@ holler_dtmf_sender_new (GstElement *rtpdtmfsrc)
 {
   HollerDtmfSender *self = g_new0 (HollerDtmfSender, 1);
 
+  self->context = g_main_context_ref_thread_default ();
   self->source = gst_object_ref (rtpdtmfsrc);
   self->queue = g_string_new (NULL);
   return self;
@@ -171,10 +182,13 @@ holler_dtmf_sender_free (HollerDtmfSender *self)
 {
   if (self == NULL)
     return;
-  g_clear_handle_id (&self->timeout_id, g_source_remove);
+  if (self->timeout_id != 0)
+    g_source_destroy (g_main_context_find_source_by_id (self->context, self->timeout_id));
+  self->timeout_id = 0;
   if (self->playing)
     send_dtmf_event (self, 0, FALSE);
   gst_object_unref (self->source);
+  g_main_context_unref (self->context);
   g_string_free (self->queue, TRUE);
   g_free (self);
 }

@@ -46,7 +46,8 @@ gboolean holler_dtmf_receiver_is_new (HollerDtmfReceiver *receiver, const Holler
  * HOLLER_DTMF_GAP_MS. rtpdtmfsrc makes every event at least 250 ms long
  * and keeps 100 ms between events (MIN_PULSE_DURATION and
  * MIN_INTER_DIGIT_INTERVAL in its gstdtmfcommon.h): shorter steps merge
- * or lose digits, so these are its minimums. Main context only. */
+ * or lose digits, so these are its minimums. The steps run on the thread-
+ * default main context of the caller of holler_dtmf_sender_new(). */
 #define HOLLER_DTMF_TONE_MS 250
 #define HOLLER_DTMF_GAP_MS  100
 
