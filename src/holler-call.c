@@ -11,9 +11,13 @@
 #include "holler-srtp.h"
 #include "holler-error.h"
 #include "holler-call-report.h"
+#include "holler-dtmf.h"
 
 #define DTLS_TIMEOUT_MS 15000
 #define OPUS_PT 111
+#define DTMF_PT 101               /* telephone-event/48000 in our offers */
+/* the last received digits kept for the status line */
+#define DTMF_RECEIVED_KEEP 16
 #define MAX_EARLY_DTLS 16         /* datagrams: one handshake flight is a few */
 /* An ICE restart that has not reconnected by then ends the call. */
 #define RESTART_TIMEOUT_S 15
@@ -39,6 +43,9 @@ struct _HollerCall
   gboolean remote_gathering_done;
   char *mid;
   guint opus_pt;
+  guint dtmf_pt;                  /* negotiated telephone-event/48000 PT, 0 for none */
+  HollerDtmfReceiver dtmf_receiver;
+  GString *dtmf_received;         /* the last digits received */
   gboolean dtls_client;
 
   HollerIce *ice;
@@ -168,6 +175,28 @@ on_duration_elapsed (gpointer user_data)
 
 /* --- media path: RFC 7983 demultiplexing of one ICE component --- */
 
+/* A telephone-event packet (RFC 4733): each event reported once. */
+static void
+receive_dtmf (HollerCall *self, const guint8 *packet, gsize len)
+{
+  HollerDtmfEvent event;
+  char digit[2] = { 0, 0 };
+  JsonObject *fields;
+
+  if (self->media != NULL)
+    holler_media_count_rtp (self->media, packet, len);
+  if (!holler_dtmf_parse_rtp (packet, len, &event)
+      || (digit[0] = holler_dtmf_digit_for_event (event.event)) == '\0'
+      || !holler_dtmf_receiver_is_new (&self->dtmf_receiver, &event))
+    return;
+  g_string_append_c (self->dtmf_received, digit[0]);
+  if (self->dtmf_received->len > DTMF_RECEIVED_KEEP)
+    g_string_erase (self->dtmf_received, 0, self->dtmf_received->len - DTMF_RECEIVED_KEEP);
+  fields = json_object_new ();
+  json_object_set_string_member (fields, "digit", digit);
+  holler_reporter_emit (self->reporter, self->label, "dtmf", fields, _("Received DTMF %s"), digit);
+}
+
 static void
 on_ice_data (const guint8 *data, gsize len, gpointer user_data)
 {
@@ -188,7 +217,11 @@ on_ice_data (const guint8 *data, gsize len, gpointer user_data)
       gboolean rtcp = data[1] >= 192 && data[1] <= 223;
 
       memcpy (packet, data, len);
-      if (holler_srtp_unprotect (self->srtp, packet, &plen, rtcp) && !rtcp && self->media != NULL)
+      if (!holler_srtp_unprotect (self->srtp, packet, &plen, rtcp) || rtcp)
+        return;
+      if (self->dtmf_pt != 0 && (packet[1] & 0x7f) == self->dtmf_pt)
+        receive_dtmf (self, packet, plen);   /* never into the Opus decoder */
+      else if (self->media != NULL)
         holler_media_push_rtp (self->media, packet, plen);
     }
 }
@@ -286,7 +319,7 @@ start_media (HollerCall *self, GError **error)
   self->media = holler_media_new (self->options->input ? self->options->input : "default",
                                   self->options->greeting,
                                   self->options->output ? self->options->output : "default",
-                                  self->opus_pt, on_media_rtp, self, error);
+                                  self->opus_pt, self->dtmf_pt, on_media_rtp, self, error);
   if (self->media == NULL)
     return FALSE;
   holler_media_set_muted (self->media, self->muted);
@@ -294,6 +327,23 @@ start_media (HollerCall *self, GError **error)
   g_signal_connect_object (self->media, "level", G_CALLBACK (on_media_level), self, 0);
   g_signal_connect_object (self->media, "error", G_CALLBACK (on_media_error), self, 0);
   return holler_media_start (self->media, error);
+}
+
+/* --dtmf: once, when the call becomes active; a peer without
+ * telephone-event gets a warning, and the call goes on. */
+static void
+send_dtmf_option (HollerCall *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!holler_call_send_dtmf (self, self->options->dtmf, &error))
+    {
+      JsonObject *fields = json_object_new ();
+
+      json_object_set_string_member (fields, "message", error->message);
+      holler_reporter_emit (self->reporter, self->label, "warning", fields,
+                            _("Cannot send DTMF: %s"), error->message);
+    }
 }
 
 static void
@@ -324,6 +374,8 @@ on_dtls_connected (HollerDtls *dtls, gpointer user_data)
   g_clear_handle_id (&self->connect_timeout_id, g_source_remove);
   set_state (self, HOLLER_CALL_STATE_ACTIVE);
   report_pair (self);
+  if (self->options->dtmf != NULL)
+    send_dtmf_option (self);
   if (self->options->duration > 0)
     self->duration_id = g_timeout_add ((guint) (self->options->duration * 1000), on_duration_elapsed, self);
 }
@@ -499,6 +551,7 @@ local_description (HollerCall *self, HollerDtlsSetup setup, GError **error)
   local->setup = setup;
   local->mid = g_strdup (self->mid);
   local->opus_pt = self->opus_pt;
+  local->dtmf_pt = self->dtmf_pt;
   local->rtcp_mux = TRUE;
   return g_steal_pointer (&local);
 }
@@ -797,6 +850,7 @@ handle_answer (HollerCall *self, const HollerMessage *msg)
   /* The answerer's role decides ours: active there means server here. */
   self->dtls_client = self->remote->setup == HOLLER_DTLS_SETUP_PASSIVE;
   self->opus_pt = self->remote->opus_pt;
+  self->dtmf_pt = self->remote->dtmf_pt;
   if (!apply_remote_description (self, &error))
     {
       fail_with_error (self, error);
@@ -1040,6 +1094,7 @@ holler_call_finalize (GObject *object)
   g_clear_pointer (&self->remote, holler_sdp_description_free);
   g_ptr_array_unref (self->pending_candidates);
   g_ptr_array_unref (self->early_dtls);
+  g_string_free (self->dtmf_received, TRUE);
   holler_call_options_free (self->options);
   holler_reporter_unref (self->reporter);
   G_OBJECT_CLASS (holler_call_parent_class)->finalize (object);
@@ -1067,6 +1122,8 @@ holler_call_init (HollerCall *self)
   self->pending_candidates = g_ptr_array_new_with_free_func (g_free);
   self->early_dtls = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
   self->opus_pt = OPUS_PT;
+  self->dtmf_pt = DTMF_PT;
+  self->dtmf_received = g_string_new (NULL);
   self->mid = g_strdup ("0");
   self->session_id = g_random_int () | ((guint64) (g_random_int () & 0x7fffffff) << 32);
 }
@@ -1107,6 +1164,7 @@ holler_call_new_incoming (HollerSignaling *signaling, const HollerMessage *offer
   g_free (self->mid);
   self->mid = g_strdup (self->remote->mid ? self->remote->mid : "0");
   self->opus_pt = self->remote->opus_pt;
+  self->dtmf_pt = self->remote->dtmf_pt;
   set_state (self, HOLLER_CALL_STATE_RINGING);
   restart_connect_timeout (self);
   return g_steal_pointer (&self);
@@ -1182,4 +1240,37 @@ const char *
 holler_call_get_label (HollerCall *self)
 {
   return self->label;
+}
+
+gboolean
+holler_call_send_dtmf (HollerCall *self, const char *digits, GError **error)
+{
+  JsonObject *fields;
+
+  g_return_val_if_fail (HOLLER_IS_CALL (self), FALSE);
+  if (!holler_dtmf_check_digits (digits, error))
+    return FALSE;
+  if (self->state != HOLLER_CALL_STATE_ACTIVE || self->ending || self->media == NULL)
+    {
+      g_set_error_literal (error, HOLLER_ERROR, HOLLER_ERROR_FAILED, _("DTMF needs an active call"));
+      return FALSE;
+    }
+  if (self->dtmf_pt == 0)
+    {
+      g_set_error_literal (error, HOLLER_ERROR, HOLLER_ERROR_MEDIA,
+                           _("The peer did not negotiate DTMF (no telephone-event/48000 in its SDP)"));
+      return FALSE;
+    }
+  if (!holler_media_send_dtmf (self->media, digits, error))
+    return FALSE;
+  fields = json_object_new ();
+  json_object_set_string_member (fields, "digits", digits);
+  holler_reporter_emit (self->reporter, self->label, "dtmf-sent", fields, _("Sending DTMF %s"), digits);
+  return TRUE;
+}
+
+const char *
+holler_call_get_dtmf_received (HollerCall *self)
+{
+  return self->dtmf_received->str;
 }

@@ -58,6 +58,14 @@ void     holler_call_restart_ice (HollerCall *self);
 /* Sends silence instead of the input (before or during media). */
 void     holler_call_set_muted (HollerCall *self, gboolean muted);
 gboolean holler_call_get_muted (HollerCall *self);
+/* Sends DTMF digits (0-9 * # A-D) as RFC 4733 telephone-events in the
+ * audio stream, queued after any still playing. Fails with
+ * HOLLER_ERROR_MEDIA when the peer did not negotiate telephone-event/48000,
+ * HOLLER_ERROR_USAGE for bad digits, HOLLER_ERROR_FAILED when the call is
+ * not active. Received digits are reported as "dtmf" events. */
+gboolean holler_call_send_dtmf (HollerCall *self, const char *digits, GError **error);
+/* The last digits received (up to 16, oldest first), "" when none */
+const char *holler_call_get_dtmf_received (HollerCall *self);
 /* How many ICE restarts completed */
 guint    holler_call_get_ice_restarts (HollerCall *self);
 

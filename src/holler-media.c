@@ -18,6 +18,7 @@
 #include "holler-tone.h"
 #include "holler-error.h"
 #include "holler-devices.h"
+#include "holler-dtmf.h"
 
 #define SAMPLE_RATE 48000
 #define ANALYSIS_WINDOW 4800       /* 100 ms analysed every second */
@@ -47,6 +48,7 @@ struct _HollerMedia
   GstElement *pcmin;           /* feed mode: the send side's raw audio input */
   GstElement *jitterbuffer;
   HollerMediaFeed *feed;
+  HollerDtmfSender *dtmf;      /* NULL when the peer has no telephone-event */
   guint send_bus_watch;
   guint recv_bus_watch;
   gboolean started;
@@ -87,7 +89,7 @@ static gint probe_serial;
 static const char *required_elements[] = {
   "audiotestsrc", "audioconvert", "audioresample", "opusenc", "opusdec", "rtpopuspay",
   "rtpopusdepay", "rtpjitterbuffer", "appsrc", "appsink", "wavenc", "filesink", "oggmux",
-  "fakesink", "identity", "volume",
+  "fakesink", "identity", "volume", "rtpdtmfsrc", "rtpdtmfmux",
 };
 
 gboolean
@@ -563,6 +565,7 @@ holler_media_dispose (GObject *object)
   if (self->feed != NULL)
     holler_media_feed_stop (self->feed);
   g_clear_object (&self->feed);
+  g_clear_pointer (&self->dtmf, holler_dtmf_sender_free);
   if (self->send_pipeline)
     gst_element_set_state (self->send_pipeline, GST_STATE_NULL);
   if (self->recv_pipeline)
@@ -622,10 +625,32 @@ use_feed (const char *input, const char *greeting)
   return greeting != NULL || g_str_equal (input, "silence") || g_str_equal (input, "echo");
 }
 
+/* Between the payloader and the appsink: with telephone-event, rtpdtmfsrc
+ * and the Opus packets meet in rtpdtmfmux, which gives both one SSRC and
+ * one sequence of numbers and drops audio while a digit plays. */
+static char *
+rtp_tail (guint dtmf_pt)
+{
+  if (dtmf_pt == 0)
+    return g_strdup ("");
+  return g_strdup ("rtpdtmfmux name=dtmfmux ! ");
+}
+
+static char *
+dtmf_branch (guint dtmf_pt)
+{
+  if (dtmf_pt == 0)
+    return g_strdup ("");
+  return g_strdup_printf (" rtpdtmfsrc name=dtmfsrc pt=%u clock-rate=48000 packet-redundancy=3 "
+                          "! dtmfmux.priority_sink_0", dtmf_pt);
+}
+
 HollerMedia *
 holler_media_new (const char *input, const char *greeting, const char *output, guint opus_pt,
-                  HollerMediaRtpFunc rtp_func, gpointer user_data, GError **error)
+                  guint dtmf_pt, HollerMediaRtpFunc rtp_func, gpointer user_data, GError **error)
 {
+  g_autofree char *mux = rtp_tail (dtmf_pt);
+  g_autofree char *dtmf = dtmf_branch (dtmf_pt);
   g_autoptr(HollerMedia) self = g_object_new (HOLLER_TYPE_MEDIA, NULL);
   g_autofree char *in_desc = NULL;
   g_autofree char *out_desc = NULL;
@@ -684,16 +709,17 @@ holler_media_new (const char *input, const char *greeting, const char *output, g
       g_autofree char *q = quote_path (input + 5);
 
       send_desc = g_strdup_printf ("filesrc location=%s ! oggdemux ! rtpopuspay pt=%u "
-                                   "! appsink name=rtpout sync=true max-buffers=100 drop=true", q, opus_pt);
+                                   "! %sappsink name=rtpout sync=true max-buffers=100 drop=true%s",
+                                   q, opus_pt, mux, dtmf);
     }
   else
     {
       send_desc = g_strdup_printf ("%s%saudioconvert name=capture ! audioresample ! audio/x-raw,rate=48000,channels=1 "
                                    "! %svolume name=mute ! opusenc bitrate=32000 frame-size=20 inband-fec=true "
                                    "packet-loss-percentage=5 ! rtpopuspay pt=%u "
-                                   "! appsink name=rtpout sync=%s max-buffers=100 drop=true",
+                                   "! %sappsink name=rtpout sync=%s max-buffers=100 drop=true%s",
                                    in_desc ? in_desc : "", in_desc ? " ! " : "", dsp_desc ? dsp_desc : "",
-                                   opus_pt, live ? "false" : "true");
+                                   opus_pt, mux, live ? "false" : "true", dtmf);
     }
   recv_desc = g_strdup_printf ("appsrc name=rtpin is-live=true format=time do-timestamp=true max-bytes=200000 "
                                "caps=\"application/x-rtp,media=audio,clock-rate=48000,encoding-name=OPUS,payload=%u\" "
@@ -749,6 +775,12 @@ holler_media_new (const char *input, const char *greeting, const char *output, g
       gst_pad_add_probe (sent, GST_PAD_PROBE_TYPE_BUFFER, on_sent_audio, self, NULL);
     }
   self->pcmin = gst_bin_get_by_name (GST_BIN (self->send_pipeline), "pcmin");
+  if (dtmf_pt != 0)
+    {
+      g_autoptr(GstElement) dtmfsrc = gst_bin_get_by_name (GST_BIN (self->send_pipeline), "dtmfsrc");
+
+      self->dtmf = holler_dtmf_sender_new (dtmfsrc);
+    }
   self->rtpin = gst_bin_get_by_name (GST_BIN (self->recv_pipeline), "rtpin");
   self->jitterbuffer = gst_bin_get_by_name (GST_BIN (self->recv_pipeline), "jbuf");
   meter = gst_bin_get_by_name (GST_BIN (self->recv_pipeline), "meter");
@@ -783,8 +815,11 @@ holler_media_start (HollerMedia *self, GError **error)
   return TRUE;
 }
 
+/* @timed: the packet's RTP timestamp is its sampling time. Not for
+ * telephone-events, whose packets all carry their event's start (RFC 4733
+ * §2.3.1): they count for loss but not for jitter. */
 static void
-update_receive_stats (HollerMedia *self, const guint8 *data, gsize len)
+update_receive_stats (HollerMedia *self, const guint8 *data, gsize len, gboolean timed)
 {
   guint16 seq = (data[2] << 8) | data[3];
   guint32 ts = ((guint32) data[4] << 24) | (data[5] << 16) | (data[6] << 8) | data[7];
@@ -807,13 +842,16 @@ update_receive_stats (HollerMedia *self, const guint8 *data, gsize len)
   self->received_for_loss++;
 
   /* RFC 3550 A.8 */
-  if (self->have_transit)
+  if (timed && self->have_transit)
     {
       gint64 d = transit - self->last_transit;
       self->jitter += (fabs ((double) d) - self->jitter) / 16.0;
     }
-  self->have_transit = TRUE;
-  self->last_transit = transit;
+  if (timed)
+    {
+      self->have_transit = TRUE;
+      self->last_transit = transit;
+    }
 
   expected = (guint64) self->cycles + self->max_seq - self->base_seq + 1;
   g_mutex_lock (&self->lock);
@@ -825,13 +863,41 @@ update_receive_stats (HollerMedia *self, const guint8 *data, gsize len)
 }
 
 void
+holler_media_count_rtp (HollerMedia *self, const guint8 *data, gsize len)
+{
+  if (!self->started || self->stopping || len < 12 || (data[0] >> 6) != 2)
+    return;
+  update_receive_stats (self, data, len, FALSE);
+}
+
+gboolean
+holler_media_send_dtmf (HollerMedia *self, const char *digits, GError **error)
+{
+  if (self->dtmf == NULL)
+    {
+      g_set_error_literal (error, HOLLER_ERROR, HOLLER_ERROR_MEDIA,
+                           _("DTMF was not negotiated: the peer offers no telephone-event/48000"));
+      return FALSE;
+    }
+  if (!holler_dtmf_check_digits (digits, error))
+    return FALSE;
+  if (!self->started || self->stopping)
+    {
+      g_set_error_literal (error, HOLLER_ERROR, HOLLER_ERROR_MEDIA, _("No audio is being sent"));
+      return FALSE;
+    }
+  holler_dtmf_sender_queue (self->dtmf, digits);
+  return TRUE;
+}
+
+void
 holler_media_push_rtp (HollerMedia *self, const guint8 *data, gsize len)
 {
   GstBuffer *buffer;
 
   if (!self->started || self->stopping || len < 12 || (data[0] >> 6) != 2)
     return;
-  update_receive_stats (self, data, len);
+  update_receive_stats (self, data, len, TRUE);
   buffer = gst_buffer_new_memdup (data, len);
   gst_app_src_push_buffer (GST_APP_SRC (self->rtpin), buffer);
 }
@@ -894,6 +960,7 @@ holler_media_stop_async (HollerMedia *self, GCancellable *cancellable,
   self->stop_task = task;
   if (self->feed != NULL)
     holler_media_feed_stop (self->feed);
+  g_clear_pointer (&self->dtmf, holler_dtmf_sender_free);
   gst_element_set_state (self->send_pipeline, GST_STATE_NULL);
   /* EOS through the receive side makes wavenc write the final sizes. */
   gst_app_src_end_of_stream (GST_APP_SRC (self->rtpin));

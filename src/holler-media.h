@@ -52,12 +52,22 @@ gboolean holler_media_check_plugins   (GError **error);
 /* @input: tone:HZ, file:PATH, pipeline:DESC, default, silence or echo
  * (the decoded remote audio sent back); @greeting: a file played first,
  * or NULL; @output: file:PATH.wav, ogg:PATH.ogg (Ogg Opus), null, default */
+/* @dtmf_pt: the negotiated telephone-event/48000 PT, 0 for none (then
+ * holler_media_send_dtmf() fails) */
 HollerMedia *holler_media_new (const char *input, const char *greeting, const char *output, guint opus_pt,
-                               HollerMediaRtpFunc rtp_func, gpointer user_data,
+                               guint dtmf_pt, HollerMediaRtpFunc rtp_func, gpointer user_data,
                                GError **error);
 gboolean holler_media_start (HollerMedia *self, GError **error);
 /* Decrypted RTP from the network, on the main context. */
 void     holler_media_push_rtp (HollerMedia *self, const guint8 *data, gsize len);
+/* A received packet that is not audio (telephone-event): counted in the
+ * receive statistics (loss, jitter), not decoded. */
+void     holler_media_count_rtp (HollerMedia *self, const guint8 *data, gsize len);
+/* Queues RFC 4733 telephone-events for @digits (0-9 * # A-D), sent in the
+ * audio's RTP stream one after another (see holler-dtmf.h for the timing);
+ * HOLLER_ERROR_MEDIA when no telephone-event PT was given, USAGE for bad
+ * digits. Main context. */
+gboolean holler_media_send_dtmf (HollerMedia *self, const char *digits, GError **error);
 void     holler_media_set_muted (HollerMedia *self, gboolean muted);
 void     holler_media_get_stats (HollerMedia *self, HollerMediaStats *stats);
 /* Ends the streams so files are finalised (WAV header sizes written). */

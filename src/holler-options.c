@@ -6,6 +6,7 @@
 #include "holler-media.h"
 #include "holler-error.h"
 #include "holler-ice.h"
+#include "holler-dtmf.h"
 
 HollerCallOptions *
 holler_call_options_new (void)
@@ -30,6 +31,7 @@ holler_call_options_copy (const HollerCallOptions *options)
   o->turn_servers = g_strdupv (options->turn_servers);
   o->turn_secret = g_strdup (options->turn_secret);
   o->turn_rest_id = g_strdup (options->turn_rest_id);
+  o->dtmf = g_strdup (options->dtmf);
   return o;
 }
 
@@ -47,6 +49,7 @@ holler_call_options_free (HollerCallOptions *o)
   g_strfreev (o->turn_servers);
   g_free (o->turn_secret);
   g_free (o->turn_rest_id);
+  g_free (o->dtmf);
   g_free (o);
 }
 
@@ -104,6 +107,8 @@ holler_call_options_validate (const HollerCallOptions *o, GError **error)
       g_set_error (error, HOLLER_ERROR, HOLLER_ERROR_USAGE, _("Bad duration %g"), o->duration);
       return FALSE;
     }
+  if (o->dtmf != NULL && !holler_dtmf_check_digits (o->dtmf, error))
+    return FALSE;
   if (o->connect_timeout <= 0)
     {
       g_set_error (error, HOLLER_ERROR, HOLLER_ERROR_USAGE, _("Bad connect timeout %g"), o->connect_timeout);

@@ -21,6 +21,7 @@ typedef struct {
   char *turn_secret;        /* TURN REST shared secret (time-limited credentials) */
   char *turn_rest_id;       /* user part of TURN REST usernames (our id; NULL: "holler") */
   gboolean relay_only;      /* only relayed candidates */
+  char *dtmf;               /* DTMF digits sent once the call is active, or NULL */
 } HollerCallOptions;
 
 HollerCallOptions *holler_call_options_new  (void);

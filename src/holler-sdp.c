@@ -41,6 +41,7 @@ holler_sdp_description_new (void)
   d->other_media = g_ptr_array_new_with_free_func (other_media_free);
   d->other_media_index = g_array_new (FALSE, FALSE, sizeof (guint));
   d->opus_pt = 111;
+  d->dtmf_pt = 101;
   return d;
 }
 
@@ -192,6 +193,34 @@ find_opus (const GstSDPMedia *media)
         return (int) pt;
     }
   return -1;
+}
+
+/* The RFC 4733 telephone-event PT with a 48 kHz clock
+ * ("a=rtpmap:126 telephone-event/48000", any case, listed in the m= line's
+ * formats, dynamic, not the Opus PT), or 0. Browsers also offer
+ * telephone-event/8000, which does not match our 48 kHz audio clock. */
+static guint
+find_telephone_event (const GstSDPMedia *media, guint opus_pt)
+{
+  const char *rtpmap;
+
+  for (guint i = 0; (rtpmap = gst_sdp_media_get_attribute_val_n (media, "rtpmap", i)) != NULL; i++)
+    {
+      g_autofree char *codec = NULL;
+      char *end = NULL;
+      long pt;
+
+      if (!g_ascii_isdigit (*rtpmap))
+        continue;
+      pt = strtol (rtpmap, &end, 10);
+      if (pt < 96 || pt > 127 || (guint) pt == opus_pt || *end != ' ' || !has_format (media, pt))
+        continue;
+      codec = g_ascii_strdown (end, -1);
+      g_strstrip (codec);
+      if (g_str_equal (codec, "telephone-event/48000") || g_str_equal (codec, "telephone-event/48000/1"))
+        return (guint) pt;
+    }
+  return 0;
 }
 
 static gboolean
@@ -457,6 +486,7 @@ holler_sdp_parse (const char *text, HollerSdpType type, GError **error)
       || !parse_setup (attribute (msg, media, "setup"), type, d, error))
     return NULL;
   d->mid = g_strdup (gst_sdp_media_get_attribute_val (media, "mid"));
+  d->dtmf_pt = find_telephone_event (media, d->opus_pt);
   d->rtcp_mux = gst_sdp_media_get_attribute_val (media, "rtcp-mux") != NULL;
   parse_ssrc (media, d);
   parse_candidates (msg, media, d);
@@ -470,9 +500,13 @@ static void
 add_audio_media (GstSDPMessage *msg, const HollerSdpDescription *local)
 {
   GstSDPMedia *media;
+  gboolean dtmf = local->dtmf_pt != 0 && local->dtmf_pt != local->opus_pt;
   g_autofree char *pt = g_strdup_printf ("%u", local->opus_pt);
   g_autofree char *rtpmap = g_strdup_printf ("%u opus/48000/2", local->opus_pt);
   g_autofree char *fmtp = g_strdup_printf ("%u minptime=10;useinbandfec=1", local->opus_pt);
+  g_autofree char *dtmf_pt = g_strdup_printf ("%u", local->dtmf_pt);
+  g_autofree char *dtmf_rtpmap = g_strdup_printf ("%u telephone-event/48000", local->dtmf_pt);
+  g_autofree char *dtmf_fmtp = g_strdup_printf ("%u 0-15", local->dtmf_pt);
   g_autofree char *fingerprint = g_strdup_printf ("%s %s", local->fingerprint_alg ? local->fingerprint_alg : "sha-256",
                                                   local->fingerprint);
 
@@ -481,6 +515,8 @@ add_audio_media (GstSDPMessage *msg, const HollerSdpDescription *local)
   gst_sdp_media_set_port_info (media, 9, 1);
   gst_sdp_media_set_proto (media, "UDP/TLS/RTP/SAVPF");
   gst_sdp_media_add_format (media, pt);
+  if (dtmf)
+    gst_sdp_media_add_format (media, dtmf_pt);
   gst_sdp_media_add_connection (media, "IN", "IP4", "0.0.0.0", 0, 0);
   gst_sdp_media_add_attribute (media, "rtcp", "9 IN IP4 0.0.0.0");
   gst_sdp_media_add_attribute (media, "ice-ufrag", local->ice_ufrag);
@@ -494,6 +530,11 @@ add_audio_media (GstSDPMessage *msg, const HollerSdpDescription *local)
   gst_sdp_media_add_attribute (media, "rtcp-mux", NULL);
   gst_sdp_media_add_attribute (media, "rtpmap", rtpmap);
   gst_sdp_media_add_attribute (media, "fmtp", fmtp);
+  if (dtmf)
+    {
+      gst_sdp_media_add_attribute (media, "rtpmap", dtmf_rtpmap);
+      gst_sdp_media_add_attribute (media, "fmtp", dtmf_fmtp);
+    }
   if (local->ssrc != 0)
     {
       g_autofree char *ssrc = g_strdup_printf ("%u cname:%s", local->ssrc, local->cname ? local->cname : "holler");
@@ -594,6 +635,8 @@ holler_sdp_build_answer (const HollerSdpDescription *local, const HollerSdpDescr
   answer = *local;
   answer.mid = remote_offer->mid;
   answer.opus_pt = remote_offer->opus_pt;
+  /* telephone-event only when offered, with the offer's PT (RFC 3264 §6.1) */
+  answer.dtmf_pt = remote_offer->dtmf_pt;
   msg = new_session (&answer);
   for (guint i = 0; i < n_media; i++)
     {

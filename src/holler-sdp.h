@@ -43,6 +43,9 @@ typedef struct {
   char *mid;                    /* mid of the audio m-line ("0" in our offers) */
   guint mline_index;            /* index of the audio m-line among all m-lines */
   guint opus_pt;                /* 111 in our offers; whatever the remote uses otherwise */
+  guint dtmf_pt;                /* RFC 4733 telephone-event/48000: 101 in our offers; the
+                                 * remote's PT when parsed, 0 when it has none (its /8000
+                                 * events are ignored: our audio clock is 48 kHz) */
   gboolean rtcp_mux;
   guint32 ssrc;                 /* 0 when not known */
   char *cname;                  /* may be NULL */
@@ -75,12 +78,14 @@ HollerSdpDescription *holler_sdp_parse (const char     *text,
 /* Build our offer: one audio m-line, mid from desc->mid, BUNDLE group,
  * rtcp-mux, ice-ufrag/pwd, ice-options:trickle, fingerprint, setup,
  * rtpmap opus/48000/2 with PT desc->opus_pt,
- * fmtp minptime=10;useinbandfec=1, sendrecv, ssrc/cname if set, and
- * candidates / end-of-candidates if present in desc. */
+ * fmtp minptime=10;useinbandfec=1, telephone-event/48000 with PT
+ * desc->dtmf_pt and fmtp 0-15 unless it is 0, sendrecv, ssrc/cname if set,
+ * and candidates / end-of-candidates if present in desc. */
 char *holler_sdp_build_offer (const HollerSdpDescription *local);
 
 /* Build our answer to a parsed remote offer: the same m-lines in the same
- * order; the audio line answered with the offer's mid and Opus PT, every
+ * order; the audio line answered with the offer's mid and Opus PT (and
+ * telephone-event/48000 with the offer's PT when it had one), every
  * other m-line rejected (port 0) with its mid kept; BUNDLE group listing only
  * the audio mid. local->setup must be ACTIVE or PASSIVE. */
 char *holler_sdp_build_answer (const HollerSdpDescription *local,

@@ -194,6 +194,8 @@ render (HollerStatus *self)
     g_string_append_printf (line, " | %s", holler_call_get_peer (call));
   if (call != NULL && holler_call_get_muted (call))
     g_string_append_printf (line, " | %s", _("MUTED"));
+  if (call != NULL && *holler_call_get_dtmf_received (call) != '\0')
+    g_string_append_printf (line, " | %s %s", _("DTMF received"), holler_call_get_dtmf_received (call));
   if (state == HOLLER_CALL_STATE_RINGING)
     g_string_append_printf (line, " | %s", _("a: answer, r: reject"));
   else if (state == HOLLER_CALL_STATE_ACTIVE || state == HOLLER_CALL_STATE_CONNECTING)
@@ -275,6 +277,22 @@ toggle_mute (HollerStatus *self, HollerCall *call)
                         muted ? _("Microphone muted") : _("Microphone on"));
 }
 
+/* A digit key during a call: one DTMF digit to the peer */
+static void
+send_dtmf_key (HollerStatus *self, HollerCall *call, char key)
+{
+  char digit[2] = { key, '\0' };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+
+  if (call == NULL || holler_call_get_state (call) != HOLLER_CALL_STATE_ACTIVE)
+    return;
+  if (holler_call_send_dtmf (call, digit, &error))
+    return;
+  text = g_strdup_printf (_("Cannot send DTMF: %s"), error->message);
+  print_text (self, text);
+}
+
 static void
 handle_key (HollerStatus *self, char key)
 {
@@ -295,7 +313,13 @@ handle_key (HollerStatus *self, char key)
       holler_runner_stop (self->runner);
       break;
     case '?':
-      print_text (self, _("Keys: a answer, r reject (ringing), m mute/unmute, h hang up, ? this help"));
+      print_text (self, _("Keys: a answer, r reject (ringing), m mute/unmute, h hang up, "
+                          "0-9 * # send DTMF, ? this help"));
+      break;
+    case '0': case '1': case '2': case '3': case '4':
+    case '5': case '6': case '7': case '8': case '9':
+    case '*': case '#':
+      send_dtmf_key (self, call, key);
       break;
     default:
       break;

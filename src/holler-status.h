@@ -15,7 +15,8 @@ G_DECLARE_FINAL_TYPE (HollerStatus, holler_status, HOLLER, STATUS, GObject)
  * second (state, peer, selected pair, loss, jitter, received bitrate, input
  * and output levels), kept below the reporter's log lines, and single keys
  * from the controlling terminal (/dev/tty, non-canonical, no echo):
- * a answer, r reject, m mute/unmute, h hang up, ? help.
+ * a answer, r reject, m mute/unmute, h hang up, 0-9 * # send a DTMF
+ * digit, ? help. The status line also shows the last DTMF digits received.
  * The terminal's settings are restored by holler_status_stop(), on
  * disposal, and at exit. */
 HollerStatus *holler_status_new   (HollerRunner *runner, HollerReporter *reporter);

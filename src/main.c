@@ -48,6 +48,7 @@ typedef struct {
   char **turn_servers;
   char *turn_secret;
   gboolean relay_only;
+  char *dtmf;              /* DTMF digits to send once the call is active */
   char *greeting;          /* listen: a file played first */
   gboolean service;        /* listen: the answering service (many calls, D-Bus) */
   char *record_dir;
@@ -310,6 +311,7 @@ run_peer (CliOptions *cli, gboolean outgoing, gint64 start_time)
   options->turn_secret = g_strdup (cli->turn_secret);
   options->turn_rest_id = g_strdup (cli->id);
   options->relay_only = cli->relay_only;
+  options->dtmf = g_strdup (cli->dtmf);
   if (cli->connect_timeout > 0)
     options->connect_timeout = cli->connect_timeout;
 
@@ -441,6 +443,8 @@ add_call_entries (GOptionContext *context, CliOptions *cli, gboolean listen)
       N_("Shared secret for time-limited TURN REST credentials (coturn --use-auth-secret)"), N_("SECRET") },
     { "relay-only", 0, 0, G_OPTION_ARG_NONE, &cli->relay_only,
       N_("Only connect through a TURN relay (hides our addresses from the peer)"), NULL },
+    { "dtmf", 0, 0, G_OPTION_ARG_STRING, &cli->dtmf,
+      N_("Send these DTMF digits (0-9, *, #, A-D) once the call is active"), N_("DIGITS") },
     { NULL }
   };
   GOptionEntry listen_entries[] = {

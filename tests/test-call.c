@@ -438,6 +438,8 @@ test_usage_errors (Fixture *f, gconstpointer data)
     { "call", "--output", "file:/nonexistent/dir/x.wav", NULL },
     { "call", "--signaling", "carrier-pigeon://x", NULL },
     { "call", "--ice-address", "not-an-ip", NULL },
+    { "call", "--dtmf", "12x", NULL },
+    { "call", "--dtmf", "", NULL },
     { "call", "--no-such-option", NULL },
     { "frobnicate", NULL },
     { "dial", NULL },

@@ -45,6 +45,7 @@ assert_same (const HollerSdpDescription *a, const HollerSdpDescription *b)
   g_assert_cmpint (a->setup, ==, b->setup);
   g_assert_cmpstr (a->mid, ==, b->mid);
   g_assert_cmpuint (a->opus_pt, ==, b->opus_pt);
+  g_assert_cmpuint (a->dtmf_pt, ==, b->dtmf_pt);
   g_assert_cmpint (a->rtcp_mux, ==, b->rtcp_mux);
   g_assert_cmpuint (a->ssrc, ==, b->ssrc);
   g_assert_cmpstr (a->cname, ==, b->cname);
@@ -131,7 +132,7 @@ test_offer_text (void)
                    "t=0 0\r\n"
                    "a=group:BUNDLE 0\r\n"
                    "a=msid-semantic: WMS holler\r\n"
-                   "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\n"
+                   "m=audio 9 UDP/TLS/RTP/SAVPF 111 101\r\n"
                    "c=IN IP4 0.0.0.0\r\n"
                    "a=rtcp:9 IN IP4 0.0.0.0\r\n"
                    "a=ice-ufrag:abcd\r\n"
@@ -144,6 +145,8 @@ test_offer_text (void)
                    "a=rtcp-mux\r\n"
                    "a=rtpmap:111 opus/48000/2\r\n"
                    "a=fmtp:111 minptime=10;useinbandfec=1\r\n"
+                   "a=rtpmap:101 telephone-event/48000\r\n"
+                   "a=fmtp:101 0-15\r\n"
                    "a=ssrc:12345678 cname:holler-test\r\n"
                    "a=" CANDIDATE "\r\n"
                    "a=end-of-candidates\r\n");
@@ -168,7 +171,8 @@ test_offer_round_trip (void)
   g_assert_cmpuint (back->other_media->len, ==, 0);
 }
 
-/* Without ssrc, candidates or end-of-candidates, none of their lines. */
+/* Without ssrc, candidates, end-of-candidates or telephone-event, none of
+ * their lines. */
 static void
 test_offer_minimal (void)
 {
@@ -181,8 +185,10 @@ test_offer_minimal (void)
   g_ptr_array_set_size (local->candidates, 0);
   local->end_of_candidates = FALSE;
   local->opus_pt = 96;
+  local->dtmf_pt = 0;
   text = holler_sdp_build_offer (local);
   g_assert_null (strstr (text, "a=ssrc"));
+  g_assert_null (strstr (text, "telephone-event"));
   g_assert_null (strstr (text, "a=candidate"));
   g_assert_null (strstr (text, "a=end-of-candidates"));
   g_assert_nonnull (strstr (text, "m=audio 9 UDP/TLS/RTP/SAVPF 96\r\n"));
@@ -226,6 +232,7 @@ typedef struct {
   guint n_candidates;
   const char *first_candidate;
   gboolean end_of_candidates;
+  guint dtmf_pt;            /* its telephone-event/48000, 0 when it has none */
 } BrowserSdp;
 
 static const BrowserSdp chromium_offer = {
@@ -233,7 +240,7 @@ static const BrowserSdp chromium_offer = {
   "8A:00:12:E8:56:3B:A4:54:92:7E:9C:28:79:FA:24:4D:D9:40:F0:FE:63:52:91:84:42:BF:07:50:D0:16:39:4A",
   2941114614u, "cvcBDadsZ9fvedRx", 2,
   "candidate:854413916 1 udp 2113937151 8d0bdada-8dbc-434f-8ec3-3a2c5dd8d10b.local 33797 typ host generation 0 network-cost 999",
-  FALSE,
+  FALSE, 110,
 };
 
 static const BrowserSdp chromium_offer_raw_ips = {
@@ -241,13 +248,13 @@ static const BrowserSdp chromium_offer_raw_ips = {
   "9A:AB:93:13:8E:42:FC:4A:24:B5:59:24:3A:DC:86:EA:5E:A0:FD:17:97:A1:E6:FE:29:39:63:1F:34:83:9E:F1",
   1872315308u, "QFYybTIbYfdOL8JU", 2,
   "candidate:911398364 1 udp 2113937151 192.0.2.2 46887 typ host generation 0 network-cost 999",
-  FALSE,
+  FALSE, 110,
 };
 
 static const BrowserSdp chromium_offer_no_candidates = {
   "chromium-offer-no-candidates.sdp", 111, "xGbU", "eUIT/+Hp7p9AOmQJbQWeuDJt",
   "F3:0D:88:1B:52:24:71:10:72:D7:91:C4:D5:0E:5D:FD:1E:82:F9:FC:49:E2:EF:F6:00:19:F6:CA:75:E4:49:A6",
-  3010563364u, "b1+9ZZVcf00HPZY3", 0, NULL, FALSE,
+  3010563364u, "b1+9ZZVcf00HPZY3", 0, NULL, FALSE, 110,
 };
 
 static const BrowserSdp firefox_offer = {
@@ -298,6 +305,7 @@ assert_browser_values (const HollerSdpDescription *d, const BrowserSdp *expected
   if (expected->first_candidate != NULL)
     g_assert_cmpstr (g_ptr_array_index (d->candidates, 0), ==, expected->first_candidate);
   g_assert_cmpint (d->end_of_candidates, ==, expected->end_of_candidates);
+  g_assert_cmpuint (d->dtmf_pt, ==, expected->dtmf_pt);
   g_assert_cmpuint (d->session_id, !=, 0);
 }
 
@@ -321,15 +329,22 @@ assert_mirrors (const char *offer, const char *answer, const HollerSdpDescriptio
       g_assert_cmpstr (gst_sdp_media_get_media (am), ==, gst_sdp_media_get_media (om));
       g_assert_cmpstr (gst_sdp_media_get_proto (am), ==, gst_sdp_media_get_proto (om));
       g_assert_cmpstr (gst_sdp_media_get_attribute_val (am, "mid"), ==, gst_sdp_media_get_attribute_val (om, "mid"));
-      g_assert_cmpuint (gst_sdp_media_formats_len (am), ==, 1);
       g_assert_cmpuint (gst_sdp_media_connections_len (am), ==, 1);
       if (i == remote->mline_index)
         {
           g_assert_cmpuint (gst_sdp_media_get_port (am), ==, 9);
           g_assert_cmpstr (gst_sdp_media_get_format (am, 0), ==, pt);
+          /* telephone-event/48000 after Opus when the offer had it */
+          g_assert_cmpuint (gst_sdp_media_formats_len (am), ==, remote->dtmf_pt != 0 ? 2 : 1);
+          if (remote->dtmf_pt != 0)
+            {
+              g_autofree char *dtmf = g_strdup_printf ("%u", remote->dtmf_pt);
+              g_assert_cmpstr (gst_sdp_media_get_format (am, 1), ==, dtmf);
+            }
         }
       else
         {
+          g_assert_cmpuint (gst_sdp_media_formats_len (am), ==, 1);
           g_assert_cmpuint (gst_sdp_media_get_port (am), ==, 0);
           g_assert_cmpstr (gst_sdp_media_get_format (am, 0), ==, gst_sdp_media_get_format (om, 0));
         }
@@ -378,6 +393,7 @@ test_browser_offer (gconstpointer data)
   g_assert_cmpint (back->setup, ==, HOLLER_DTLS_SETUP_ACTIVE);
   g_assert_cmpstr (back->mid, ==, remote->mid);
   g_assert_cmpuint (back->opus_pt, ==, remote->opus_pt);
+  g_assert_cmpuint (back->dtmf_pt, ==, remote->dtmf_pt);
   g_assert_cmpstr (back->ice_ufrag, ==, local->ice_ufrag);
   g_assert_cmpstr (back->fingerprint, ==, local->fingerprint);
   g_assert_cmpuint (back->other_media->len, ==, 2);
@@ -699,6 +715,122 @@ test_mutations (void)
     }
 }
 
+/* --- RFC 4733 telephone-event --- */
+
+static void
+test_dtmf_offer (void)
+{
+  g_autoptr(HollerSdpDescription) local = our_description (HOLLER_DTLS_SETUP_ACTPASS);
+  g_autofree char *text = holler_sdp_build_offer (local);
+  g_autoptr(HollerSdpDescription) back = NULL;
+
+  /* after Opus, in the m= line and as rtpmap/fmtp */
+  g_assert_nonnull (strstr (text, "m=audio 9 UDP/TLS/RTP/SAVPF 111 101\r\n"));
+  g_assert_nonnull (strstr (text, "a=rtpmap:111 opus/48000/2\r\n"));
+  g_assert_nonnull (strstr (text, "a=rtpmap:101 telephone-event/48000\r\n"));
+  g_assert_nonnull (strstr (text, "a=fmtp:101 0-15\r\n"));
+  g_assert_true (strstr (text, "a=rtpmap:111") < strstr (text, "a=rtpmap:101"));
+  back = holler_sdp_parse (text, HOLLER_SDP_OFFER, NULL);
+  g_assert_nonnull (back);
+  g_assert_cmpuint (back->dtmf_pt, ==, 101);
+
+  /* 0: none at all */
+  g_clear_pointer (&text, g_free);
+  g_clear_pointer (&back, holler_sdp_description_free);
+  local->dtmf_pt = 0;
+  text = holler_sdp_build_offer (local);
+  g_assert_null (strstr (text, "telephone-event"));
+  g_assert_nonnull (strstr (text, "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\n"));
+  back = holler_sdp_parse (text, HOLLER_SDP_OFFER, NULL);
+  g_assert_nonnull (back);
+  g_assert_cmpuint (back->dtmf_pt, ==, 0);
+}
+
+/* Replaces the first @from in @text by @to. */
+static char *
+replace_once (const char *text, const char *from, const char *to)
+{
+  const char *at = strstr (text, from);
+
+  g_assert_nonnull (at);
+  return g_strdup_printf ("%.*s%s%s", (int) (at - text), text, to, at + strlen (from));
+}
+
+static guint
+answer_dtmf_pt (const char *offer, char **answer_out)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HollerSdpDescription) remote = holler_sdp_parse (offer, HOLLER_SDP_OFFER, &error);
+  g_autoptr(HollerSdpDescription) local = our_description (HOLLER_DTLS_SETUP_ACTIVE);
+  g_autoptr(HollerSdpDescription) back = NULL;
+  g_autofree char *answer = NULL;
+
+  g_assert_no_error (error);
+  answer = holler_sdp_build_answer (local, remote);
+  back = holler_sdp_parse (answer, HOLLER_SDP_ANSWER, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (back->dtmf_pt, ==, remote->dtmf_pt);
+  *answer_out = g_steal_pointer (&answer);
+  return remote->dtmf_pt;
+}
+
+/* The answer carries telephone-event only when the offer had a /48000 one,
+ * and then with the offer's PT. */
+static void
+test_dtmf_answer (void)
+{
+  g_autofree char *chromium = load_fixture ("chromium-offer.sdp");
+  g_autofree char *firefox = load_fixture ("firefox-offer.sdp");
+  g_autofree char *only_8000 = NULL;
+  g_autofree char *answer = NULL;
+
+  /* Chromium: 110 telephone-event/48000 and 126 telephone-event/8000 */
+  g_assert_cmpuint (answer_dtmf_pt (chromium, &answer), ==, 110);
+  g_assert_nonnull (strstr (answer, "a=rtpmap:110 telephone-event/48000\r\n"));
+  g_assert_nonnull (strstr (answer, "a=fmtp:110 0-15\r\n"));
+  g_assert_null (strstr (answer, "126"));
+  g_assert_null (strstr (answer, "/8000"));
+  g_clear_pointer (&answer, g_free);
+
+  /* Firefox offers only 101 telephone-event/8000: no DTMF in the answer */
+  g_assert_cmpuint (answer_dtmf_pt (firefox, &answer), ==, 0);
+  g_assert_null (strstr (answer, "telephone-event"));
+  g_clear_pointer (&answer, g_free);
+
+  /* Chromium's /48000 line turned into /8000: none either */
+  only_8000 = replace_once (chromium, "110 telephone-event/48000", "110 telephone-event/8000");
+  g_assert_cmpuint (answer_dtmf_pt (only_8000, &answer), ==, 0);
+  g_assert_null (strstr (answer, "telephone-event"));
+}
+
+/* A telephone-event rtpmap whose PT is not in the m= line, or is the Opus
+ * PT, or not dynamic, is not one. */
+static void
+test_dtmf_parse_rules (void)
+{
+  g_autoptr(HollerSdpDescription) local = our_description (HOLLER_DTLS_SETUP_ACTPASS);
+  g_autofree char *text = holler_sdp_build_offer (local);
+  struct { const char *from, *to; guint expected; } cases[] = {
+    { " 111 101\r\n", " 111\r\n", 0 },                                        /* not listed */
+    { "a=rtpmap:101 telephone-event/48000", "a=rtpmap:101 TELEPHONE-EVENT/48000", 101 },
+    { "a=rtpmap:101 telephone-event/48000", "a=rtpmap:101 telephone-event/16000", 0 },
+    { "a=rtpmap:101 telephone-event/48000", "a=rtpmap:111 telephone-event/48000", 0 },
+    { "a=rtpmap:101 telephone-event/48000", "a=rtpmap:101 telephone-event/48000/1", 101 },
+    { "a=rtpmap:101 telephone-event/48000", "a=rtpmap:101x telephone-event/48000", 0 },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *changed = replace_once (text, cases[i].from, cases[i].to);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(HollerSdpDescription) d = holler_sdp_parse (changed, HOLLER_SDP_OFFER, &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpuint (d->dtmf_pt, ==, cases[i].expected);
+      g_assert_cmpuint (d->opus_pt, ==, 111);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -710,6 +842,9 @@ main (int argc, char **argv)
   g_test_add_data_func ("/sdp/answer/round-trip-active", GINT_TO_POINTER (HOLLER_DTLS_SETUP_ACTIVE), test_answer_round_trip);
   g_test_add_data_func ("/sdp/answer/round-trip-passive", GINT_TO_POINTER (HOLLER_DTLS_SETUP_PASSIVE), test_answer_round_trip);
   g_test_add_func ("/sdp/answer/without-mid", test_answer_without_mid);
+  g_test_add_func ("/sdp/dtmf/offer", test_dtmf_offer);
+  g_test_add_func ("/sdp/dtmf/answer", test_dtmf_answer);
+  g_test_add_func ("/sdp/dtmf/parse-rules", test_dtmf_parse_rules);
   g_test_add_data_func ("/sdp/browser/chromium-offer", &chromium_offer, test_browser_offer);
   g_test_add_data_func ("/sdp/browser/chromium-offer-raw-ips", &chromium_offer_raw_ips, test_browser_offer);
   g_test_add_data_func ("/sdp/browser/chromium-offer-no-candidates", &chromium_offer_no_candidates, test_browser_offer);

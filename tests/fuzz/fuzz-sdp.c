@@ -40,6 +40,8 @@ check_description (const HollerSdpDescription *d, const GError *error)
   FUZZ_CHECK (d->fingerprint != NULL && d->fingerprint_alg != NULL, "no fingerprint");
   FUZZ_CHECK (d->other_media->len == d->other_media_index->len, "other_media arrays differ");
   FUZZ_CHECK (d->opus_pt <= 127, "opus pt %u", d->opus_pt);
+  FUZZ_CHECK (d->dtmf_pt == 0 || (d->dtmf_pt >= 96 && d->dtmf_pt <= 127 && d->dtmf_pt != d->opus_pt),
+              "telephone-event pt %u", d->dtmf_pt);
   for (guint i = 0; i < d->other_media_index->len; i++)
     FUZZ_CHECK (g_array_index (d->other_media_index, guint, i) != d->mline_index,
                 "audio m-line index %u listed as other media too", d->mline_index);
@@ -71,6 +73,7 @@ check_our_answer (const HollerSdpDescription *offer)
               answer->mline_index, offer->mline_index);
   FUZZ_CHECK (answer->other_media->len == offer->other_media->len, "m-line count differs");
   FUZZ_CHECK (answer->opus_pt == offer->opus_pt, "opus pt %u vs %u", answer->opus_pt, offer->opus_pt);
+  FUZZ_CHECK (answer->dtmf_pt == offer->dtmf_pt, "telephone-event pt %u vs %u", answer->dtmf_pt, offer->dtmf_pt);
   FUZZ_CHECK (g_strcmp0 (answer->mid, offer->mid) == 0, "mid %s vs %s", answer->mid, offer->mid);
   FUZZ_CHECK (answer->setup == HOLLER_DTLS_SETUP_ACTIVE, "setup %d", answer->setup);
 }

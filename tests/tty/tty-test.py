@@ -149,12 +149,12 @@ class Lab:
         self.check_single_keys(pane_tty)
         return pane_tty
 
-    def call(self, uri, callee, name, duration):
+    def call(self, uri, callee, name, duration, extra=()):
         log_path = self.path(name + ".log")
         with open(log_path, "w") as log:
             proc = self.spawn([self.holler, "call", callee, "--id", name, "--signaling", uri] + LOOPBACK +
                               ["--input", "tone:%d" % CALLER_HZ, "--output", "null", "--json",
-                               "--duration", str(duration)], stdin=subprocess.DEVNULL, stderr=log)
+                               "--duration", str(duration)] + list(extra), stdin=subprocess.DEVNULL, stderr=log)
         return proc, log_path
 
     def wait_exit(self, session):
@@ -263,6 +263,15 @@ def case_call(lab):
     print("ok - unmuted; caller measured %s" % ", ".join(
         "%.0f Hz %.1f dBFS" % (ev["tone_hz"], ev["level_db"]) for ev in levels))
 
+    # digit keys send DTMF to the caller
+    lab.tmux("send-keys", "-t", "holler", "-l", "5#")
+    deadline = time.monotonic() + WAIT
+    while time.monotonic() < deadline and len(caller_events(caller_log, "dtmf")) < 2:
+        time.sleep(0.1)
+    digits = "".join(ev["digit"] for ev in caller_events(caller_log, "dtmf"))
+    check(digits == "5#", "the caller received DTMF %r, not '5#' (see %s)" % (digits, caller_log))
+    print("ok - keys 5 and # sent as DTMF; the caller received %s" % digits)
+
     lab.tmux("send-keys", "-t", "holler", "?")
     lab.wait_pane("help line", lambda: "m mute/unmute" in lab.pane())
 
@@ -348,7 +357,7 @@ def case_caller(lab):
     log_path = lab.path("callee.log")
     with open(log_path, "w") as log:
         callee = lab.spawn([lab.holler, "listen", "--auto-answer", "--id", "bob", "--signaling", uri] + LOOPBACK +
-                           ["--input", "tone:%d" % CALLEE_HZ, "--output", "null", "--json"],
+                           ["--input", "tone:%d" % CALLEE_HZ, "--output", "null", "--json", "--dtmf", "42"],
                            stdin=subprocess.DEVNULL, stderr=log)
     deadline = time.monotonic() + WAIT
     while not caller_events(log_path, "signaling") and time.monotonic() < deadline:
@@ -364,6 +373,13 @@ def case_caller(lab):
     status = lab.wait_pane("active status with received audio", active_with_audio, session="caller")
     lab.check_single_keys(pane_tty)
     print("ok - calling: %s" % status)
+    # the callee's --dtmf 42: log lines, and the last digits on the status line
+    status = lab.wait_pane("received DTMF on the status line",
+                           lambda: "DTMF received 42" in lab.status_line("caller") and lab.status_line("caller"),
+                           session="caller")
+    check("Received DTMF 4" in lab.pane("caller") and "Received DTMF 2" in lab.pane("caller"),
+          "no 'Received DTMF' lines:\n" + lab.pane("caller"))
+    print("ok - DTMF from the callee shown: %s" % status)
     lab.tmux("send-keys", "-t", "caller", "h")
     status, stty = lab.wait_exit("caller")
     check(status == 0, "holler call exited %d:\n%s" % (status, lab.pane("caller")))
