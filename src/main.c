@@ -494,6 +494,7 @@ cli_options_clear (CliOptions *cli)
   g_free (cli->greeting);
   g_free (cli->record_dir);
   g_strfreev (cli->allow);
+  g_free (cli->dtmf);
 }
 
 static int
