@@ -6,6 +6,7 @@
 #include <string.h>
 #include <glib/gi18n.h>
 #include "holler-call.h"
+#include "holler-call-private.h"
 #include "holler-sdp.h"
 #include "holler-dtls.h"
 #include "holler-srtp.h"
@@ -19,65 +20,13 @@
 /* the last received digits kept for the status line */
 #define DTMF_RECEIVED_KEEP 16
 #define MAX_EARLY_DTLS 16         /* datagrams: one handshake flight is a few */
-/* An ICE restart that has not reconnected by then ends the call. */
-#define RESTART_TIMEOUT_S 15
 
 enum { SIGNAL_STATE_CHANGED, SIGNAL_ENDED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
-struct _HollerCall
-{
-  GObject parent_instance;
-
-  char *label;
-  char *peer;                     /* the peer's id on a routed backend; NULL on stdio */
-  gboolean outgoing;
-  HollerCallState state;
-  HollerCallOptions *options;
-  HollerReporter *reporter;
-  HollerSignaling *signaling;
-  gboolean signaling_lost;
-
-  HollerSdpDescription *remote;   /* the peer's offer or answer */
-  GPtrArray *pending_candidates;  /* arrived before we could use them */
-  gboolean remote_gathering_done;
-  char *mid;
-  guint opus_pt;
-  guint dtmf_pt;                  /* negotiated telephone-event/48000 PT, 0 for none */
-  HollerDtmfReceiver dtmf_receiver;
-  GString *dtmf_received;         /* the last digits received */
-  gboolean dtls_client;
-
-  HollerIce *ice;
-  gboolean ice_connected;
-  guint64 session_id;             /* our SDP o= line; the version counts offers and answers */
-  guint64 session_version;
-  gboolean restarting;            /* an ICE restart is under way (RFC 8445 §2.4) */
-  gboolean restart_offered;       /* we sent a restart offer and await the answer */
-  gboolean restart_gather_failed; /* no local address yet: retry on the next network change */
-  guint restart_timeout_id;
-  guint restarts_done;
-  gboolean muted;
-  GPtrArray *early_dtls;          /* GBytes: DTLS sent before ICE had a pair */
-  HollerDtls *dtls;
-  HollerSrtp *srtp;               /* set once on the main context, then read by the sender */
-  HollerMedia *media;
-  gint64 start_time;
-
-  guint connect_timeout_id;
-  guint duration_id;
-  gboolean ending;
-  char *end_reason;
-  gboolean failed;
-};
 
 G_DEFINE_TYPE (HollerCall, holler_call, G_TYPE_OBJECT)
 
-static void end_call (HollerCall *self, const char *reason, gboolean failed, gboolean send_bye,
-                      const char *message);
-static void begin_restart (HollerCall *self, const char *why);
-static void restart_done (HollerCall *self);
-static void on_network_changed (HollerIce *ice, gpointer user_data);
 
 const char *
 holler_call_state_to_string (HollerCallState state)
@@ -106,14 +55,14 @@ reason_for_error (const GError *error)
     }
 }
 
-static void
-fail_with_error (HollerCall *self, const GError *error)
+void
+holler_call_fail (HollerCall *self, const GError *error)
 {
-  end_call (self, reason_for_error (error), TRUE, TRUE, error->message);
+  holler_call_end (self, reason_for_error (error), TRUE, TRUE, error->message);
 }
 
-static void
-set_state (HollerCall *self, HollerCallState state)
+void
+holler_call_set_state (HollerCall *self, HollerCallState state)
 {
   JsonObject *fields;
 
@@ -127,8 +76,8 @@ set_state (HollerCall *self, HollerCallState state)
   g_signal_emit (self, signals[SIGNAL_STATE_CHANGED], 0, (guint) state);
 }
 
-static void
-send_message (HollerCall *self, HollerMessage *msg)
+void
+holler_call_send_message (HollerCall *self, HollerMessage *msg)
 {
   g_autoptr(GError) error = NULL;
 
@@ -150,12 +99,12 @@ on_connect_timeout (gpointer user_data)
                                               self->options->connect_timeout);
 
   self->connect_timeout_id = 0;
-  end_call (self, "timeout", TRUE, TRUE, message);
+  holler_call_end (self, "timeout", TRUE, TRUE, message);
   return G_SOURCE_REMOVE;
 }
 
-static void
-restart_connect_timeout (HollerCall *self)
+void
+holler_call_restart_connect_timeout (HollerCall *self)
 {
   g_clear_handle_id (&self->connect_timeout_id, g_source_remove);
   if (self->state != HOLLER_CALL_STATE_ACTIVE && !self->ending)
@@ -169,7 +118,7 @@ on_duration_elapsed (gpointer user_data)
   HollerCall *self = user_data;
 
   self->duration_id = 0;
-  end_call (self, "hangup", FALSE, TRUE, _("Hanging up: call duration reached"));
+  holler_call_end (self, "hangup", FALSE, TRUE, _("Hanging up: call duration reached"));
   return G_SOURCE_REMOVE;
 }
 
@@ -258,8 +207,8 @@ on_media_rtp (guint8 *buf, gsize len, gsize buf_size, gpointer user_data)
 
 /* --- events from the layers below --- */
 
-static void
-report_pair (HollerCall *self)
+void
+holler_call_emit_pair (HollerCall *self)
 {
   HollerIcePair pair;
 
@@ -297,7 +246,7 @@ on_media_level (HollerMedia *media, double hz, double db, gpointer user_data)
 static void
 on_media_error (HollerMedia *media, GError *error, gpointer user_data)
 {
-  fail_with_error (user_data, error);
+  holler_call_fail (user_data, error);
 }
 
 static gboolean
@@ -368,12 +317,12 @@ on_dtls_connected (HollerDtls *dtls, gpointer user_data)
 
   if (!start_media (self, &error))
     {
-      fail_with_error (self, error);
+      holler_call_fail (self, error);
       return;
     }
   g_clear_handle_id (&self->connect_timeout_id, g_source_remove);
-  set_state (self, HOLLER_CALL_STATE_ACTIVE);
-  report_pair (self);
+  holler_call_set_state (self, HOLLER_CALL_STATE_ACTIVE);
+  holler_call_emit_pair (self);
   if (self->options->dtmf != NULL)
     send_dtmf_option (self);
   if (self->options->duration > 0)
@@ -383,7 +332,7 @@ on_dtls_connected (HollerDtls *dtls, gpointer user_data)
 static void
 on_dtls_failed (HollerDtls *dtls, GError *error, gpointer user_data)
 {
-  fail_with_error (user_data, error);
+  holler_call_fail (user_data, error);
 }
 
 static void
@@ -399,11 +348,11 @@ on_ice_connected (HollerIce *ice, gpointer user_data)
 
   if (self->ice_connected)
     {
-      restart_done (self);
+      holler_call_restart_done (self);
       return;
     }
   self->ice_connected = TRUE;
-  report_pair (self);
+  holler_call_emit_pair (self);
   for (guint i = 0; i < self->early_dtls->len; i++)
     {
       GBytes *datagram = g_ptr_array_index (self->early_dtls, i);
@@ -422,11 +371,11 @@ on_ice_failed (HollerIce *ice, GError *error, gpointer user_data)
 
   /* Consent lost on a working call: try a new path before giving up. */
   if (self->state == HOLLER_CALL_STATE_ACTIVE && !self->restarting && !self->signaling_lost)
-    begin_restart (self, error->message);
+    holler_call_begin_restart (self, error->message);
   else if (self->state == HOLLER_CALL_STATE_ACTIVE)
-    end_call (self, "connection-lost", TRUE, TRUE, error->message);
+    holler_call_end (self, "connection-lost", TRUE, TRUE, error->message);
   else
-    fail_with_error (self, error);
+    holler_call_fail (self, error);
 }
 
 static void
@@ -449,7 +398,7 @@ on_local_candidate (HollerIce *ice, const char *candidate, gpointer user_data)
   msg->candidate = g_strdup (candidate);
   msg->sdp_mid = g_strdup (self->mid);
   msg->sdp_mline_index = self->remote ? (gint) self->remote->mline_index : 0;
-  send_message (self, msg);
+  holler_call_send_message (self, msg);
 }
 
 static void
@@ -459,7 +408,7 @@ on_gathering_done (HollerIce *ice, gpointer user_data)
   g_autoptr(HollerMessage) msg = holler_message_new (HOLLER_MESSAGE_END_OF_CANDIDATES);
 
   msg->sdp_mid = g_strdup (self->mid);
-  send_message (self, msg);
+  holler_call_send_message (self, msg);
 }
 
 /* --- setting up the layers --- */
@@ -478,7 +427,7 @@ create_ice (HollerCall *self, GError **error)
   };
 
   self->ice = holler_ice_new (NULL, self->outgoing, &config);
-  g_signal_connect_object (self->ice, "network-changed", G_CALLBACK (on_network_changed), self, 0);
+  g_signal_connect_object (self->ice, "network-changed", G_CALLBACK (holler_call_on_network_changed), self, 0);
   holler_ice_set_receive_func (self->ice, on_ice_data, self);
   g_signal_connect_object (self->ice, "local-candidate", G_CALLBACK (on_local_candidate), self, 0);
   g_signal_connect_object (self->ice, "gathering-done", G_CALLBACK (on_gathering_done), self, 0);
@@ -500,8 +449,8 @@ create_dtls (HollerCall *self, GError **error)
   return TRUE;
 }
 
-static void
-add_remote_candidate (HollerCall *self, const char *candidate)
+void
+holler_call_add_remote_candidate (HollerCall *self, const char *candidate)
 {
   g_autoptr(GError) error = NULL;
 
@@ -517,25 +466,25 @@ add_remote_candidate (HollerCall *self, const char *candidate)
 }
 
 /* Credentials, then every candidate we have so far. */
-static gboolean
-apply_remote_description (HollerCall *self, GError **error)
+gboolean
+holler_call_apply_remote (HollerCall *self, GError **error)
 {
   if (!holler_ice_set_remote_credentials (self->ice, self->remote->ice_ufrag, self->remote->ice_pwd, error))
     return FALSE;
   if (!create_dtls (self, error))
     return FALSE;
   for (guint i = 0; i < self->remote->candidates->len; i++)
-    add_remote_candidate (self, g_ptr_array_index (self->remote->candidates, i));
+    holler_call_add_remote_candidate (self, g_ptr_array_index (self->remote->candidates, i));
   for (guint i = 0; i < self->pending_candidates->len; i++)
-    add_remote_candidate (self, g_ptr_array_index (self->pending_candidates, i));
+    holler_call_add_remote_candidate (self, g_ptr_array_index (self->pending_candidates, i));
   g_ptr_array_set_size (self->pending_candidates, 0);
   if (self->remote->end_of_candidates || self->remote_gathering_done)
     holler_ice_remote_gathering_done (self->ice);
   return TRUE;
 }
 
-static HollerSdpDescription *
-local_description (HollerCall *self, HollerDtlsSetup setup, GError **error)
+HollerSdpDescription *
+holler_call_local_description (HollerCall *self, HollerDtlsSetup setup, GError **error)
 {
   g_autoptr(HollerSdpDescription) local = holler_sdp_description_new ();
   const char *fingerprint = holler_dtls_local_fingerprint (error);
@@ -556,228 +505,6 @@ local_description (HollerCall *self, HollerDtlsSetup setup, GError **error)
   return g_steal_pointer (&local);
 }
 
-/* --- ICE restart (RFC 8445 §2.4; JSEP re-offer): a new ICE session under
- * the same DTLS association and SRTP keys, so audio resumes without a new
- * handshake. Either side may start one (its address went away, or consent
- * was lost); on glare the controlling side's (the caller's) offer wins. --- */
-
-static void
-report_restart (HollerCall *self, const char *phase, const char *why)
-{
-  JsonObject *fields = json_object_new ();
-
-  json_object_set_string_member (fields, "phase", phase);
-  if (why != NULL)
-    json_object_set_string_member (fields, "why", why);
-  if (g_str_equal (phase, "started"))
-    holler_reporter_emit (self->reporter, self->label, "ice-restart", fields,
-                          _("Restarting ICE: %s"), why);
-  else
-    holler_reporter_emit (self->reporter, self->label, "ice-restart", fields,
-                          _("ICE restart done: audio continues on the new path"));
-}
-
-static gboolean
-on_restart_timeout (gpointer user_data)
-{
-  HollerCall *self = user_data;
-  g_autofree char *message = g_strdup_printf (_("Connection lost: an ICE restart did not reconnect within %d s"),
-                                              RESTART_TIMEOUT_S);
-
-  self->restart_timeout_id = 0;
-  end_call (self, "connection-lost", TRUE, TRUE, message);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-mark_restarting (HollerCall *self, const char *why)
-{
-  if (self->restarting)
-    return;
-  self->restarting = TRUE;
-  report_restart (self, "started", why);
-  self->restart_timeout_id = g_timeout_add_seconds (RESTART_TIMEOUT_S, on_restart_timeout, self);
-}
-
-/* After our new credentials went out, so no candidate overtakes them. */
-static void
-gather_restart (HollerCall *self)
-{
-  g_autoptr(GError) error = NULL;
-
-  self->restart_gather_failed = !holler_ice_gather (self->ice, &error);
-  if (self->restart_gather_failed)
-    holler_reporter_emit (self->reporter, self->label, "warning", json_object_new (),
-                          "%s", error->message);
-}
-
-static void
-begin_restart (HollerCall *self, const char *why)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(HollerSdpDescription) local = NULL;
-  g_autoptr(HollerMessage) offer = holler_message_new (HOLLER_MESSAGE_OFFER);
-
-  if (self->state != HOLLER_CALL_STATE_ACTIVE || self->ending)
-    return;
-  mark_restarting (self, why);
-  holler_ice_restart (self->ice);
-  /* JSEP: subsequent offers say actpass too; the answerer keeps its role. */
-  local = local_description (self, HOLLER_DTLS_SETUP_ACTPASS, &error);
-  if (local == NULL)
-    {
-      fail_with_error (self, error);
-      return;
-    }
-  offer->sdp = holler_sdp_build_offer (local);
-  self->restart_offered = TRUE;
-  send_message (self, offer);
-  gather_restart (self);
-}
-
-static void
-restart_done (HollerCall *self)
-{
-  if (!self->restarting)
-    return;
-  self->restarting = FALSE;
-  self->restarts_done++;
-  g_clear_handle_id (&self->restart_timeout_id, g_source_remove);
-  report_restart (self, "done", NULL);
-  report_pair (self);
-}
-
-static void
-on_network_changed (HollerIce *ice, gpointer user_data)
-{
-  HollerCall *self = user_data;
-
-  if (self->state != HOLLER_CALL_STATE_ACTIVE || self->ending || self->signaling_lost)
-    return;
-  if (self->restarting && self->restart_gather_failed)
-    begin_restart (self, _("retrying on the changed network"));
-  else if (!self->restarting && !holler_ice_local_address_present (ice))
-    begin_restart (self, _("the local address in use went away"));
-}
-
-/* A later description must keep the DTLS certificate: the SRTP keys come
- * from that handshake. */
-static gboolean
-same_certificate (HollerCall *self, const HollerSdpDescription *remote)
-{
-  if (g_ascii_strcasecmp (remote->fingerprint, self->remote->fingerprint) == 0)
-    return TRUE;
-  end_call (self, "fingerprint-mismatch", TRUE, TRUE,
-            _("The peer changed its DTLS fingerprint during the call"));
-  return FALSE;
-}
-
-static gboolean
-credentials_changed (HollerCall *self, const HollerSdpDescription *remote)
-{
-  return g_strcmp0 (remote->ice_ufrag, self->remote->ice_ufrag) != 0
-         || g_strcmp0 (remote->ice_pwd, self->remote->ice_pwd) != 0;
-}
-
-static void
-take_remote (HollerCall *self, HollerSdpDescription *remote)
-{
-  g_autoptr(GError) error = NULL;
-
-  g_clear_pointer (&self->remote, holler_sdp_description_free);
-  self->remote = remote;
-  if (!holler_ice_set_remote_credentials (self->ice, remote->ice_ufrag, remote->ice_pwd, &error))
-    {
-      fail_with_error (self, error);
-      return;
-    }
-  for (guint i = 0; i < remote->candidates->len; i++)
-    add_remote_candidate (self, g_ptr_array_index (remote->candidates, i));
-  if (remote->end_of_candidates)
-    holler_ice_remote_gathering_done (self->ice);
-}
-
-static void
-ignore_description (HollerCall *self, gboolean offer, const GError *error)
-{
-  holler_reporter_emit (self->reporter, self->label, "warning", json_object_new (),
-                        offer ? _("Ignoring the peer's new offer: %s") : _("Ignoring the peer's new answer: %s"),
-                        error->message);
-}
-
-/* An offer during the call: an ICE restart if its credentials are new,
- * else a renegotiation that changes nothing we use (answered as we are). */
-static void
-handle_reoffer (HollerCall *self, const HollerMessage *msg)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(HollerSdpDescription) remote = NULL;
-  g_autoptr(HollerSdpDescription) local = NULL;
-  g_autoptr(HollerMessage) answer = holler_message_new (HOLLER_MESSAGE_ANSWER);
-  gboolean fresh;
-
-  if (self->state != HOLLER_CALL_STATE_ACTIVE || self->remote == NULL)
-    {
-      holler_reporter_emit (self->reporter, self->label, "warning", json_object_new (),
-                            _("Ignoring an offer in state %s"), holler_call_state_to_string (self->state));
-      return;
-    }
-  if (self->restart_offered && self->outgoing)
-    return;   /* glare: the peer answers our offer instead */
-  remote = holler_sdp_parse (msg->sdp, HOLLER_SDP_OFFER, &error);
-  if (remote == NULL)
-    {
-      ignore_description (self, TRUE, error);
-      return;
-    }
-  if (!same_certificate (self, remote))
-    return;
-  fresh = credentials_changed (self, remote);
-  if (fresh)
-    {
-      mark_restarting (self, _("the peer restarts ICE"));
-      /* After glare our own new session answers theirs. */
-      fresh = !self->restart_offered;
-      if (fresh)
-        holler_ice_restart (self->ice);
-      self->restart_offered = FALSE;
-      take_remote (self, g_steal_pointer (&remote));
-    }
-  else
-    g_clear_pointer (&remote, holler_sdp_description_free);
-  local = local_description (self, self->dtls_client ? HOLLER_DTLS_SETUP_ACTIVE : HOLLER_DTLS_SETUP_PASSIVE,
-                             &error);
-  if (local == NULL)
-    {
-      fail_with_error (self, error);
-      return;
-    }
-  answer->sdp = holler_sdp_build_answer (local, self->remote);
-  send_message (self, answer);
-  if (fresh)
-    gather_restart (self);
-}
-
-static void
-handle_restart_answer (HollerCall *self, const HollerMessage *msg)
-{
-  g_autoptr(GError) error = NULL;
-  HollerSdpDescription *remote = holler_sdp_parse (msg->sdp, HOLLER_SDP_ANSWER, &error);
-
-  if (remote == NULL)
-    {
-      ignore_description (self, FALSE, error);
-      return;
-    }
-  if (!same_certificate (self, remote))
-    {
-      holler_sdp_description_free (remote);
-      return;
-    }
-  self->restart_offered = FALSE;
-  take_remote (self, remote);
-}
-
 /* --- public API --- */
 
 gboolean
@@ -790,13 +517,13 @@ holler_call_start (HollerCall *self, GError **error)
   self->start_time = g_get_monotonic_time ();
   if (!create_ice (self, error))
     return FALSE;
-  local = local_description (self, HOLLER_DTLS_SETUP_ACTPASS, error);
+  local = holler_call_local_description (self, HOLLER_DTLS_SETUP_ACTPASS, error);
   if (local == NULL)
     return FALSE;
   offer->sdp = holler_sdp_build_offer (local);
-  send_message (self, offer);
-  set_state (self, HOLLER_CALL_STATE_OFFERING);
-  restart_connect_timeout (self);
+  holler_call_send_message (self, offer);
+  holler_call_set_state (self, HOLLER_CALL_STATE_OFFERING);
+  holler_call_restart_connect_timeout (self);
   /* Trickle: candidates follow the offer as they are found. */
   return holler_ice_gather (self->ice, error);
 }
@@ -812,154 +539,16 @@ holler_call_answer (HollerCall *self, GError **error)
   /* Browsers answer actpass with active; we do the same. */
   setup = self->remote->setup == HOLLER_DTLS_SETUP_ACTIVE ? HOLLER_DTLS_SETUP_PASSIVE : HOLLER_DTLS_SETUP_ACTIVE;
   self->dtls_client = setup == HOLLER_DTLS_SETUP_ACTIVE;
-  if (!create_ice (self, error) || !apply_remote_description (self, error))
+  if (!create_ice (self, error) || !holler_call_apply_remote (self, error))
     return FALSE;
-  local = local_description (self, setup, error);
+  local = holler_call_local_description (self, setup, error);
   if (local == NULL)
     return FALSE;
   answer->sdp = holler_sdp_build_answer (local, self->remote);
-  send_message (self, answer);
-  set_state (self, HOLLER_CALL_STATE_CONNECTING);
-  restart_connect_timeout (self);
+  holler_call_send_message (self, answer);
+  holler_call_set_state (self, HOLLER_CALL_STATE_CONNECTING);
+  holler_call_restart_connect_timeout (self);
   return holler_ice_gather (self->ice, error);
-}
-
-static void
-handle_answer (HollerCall *self, const HollerMessage *msg)
-{
-  g_autoptr(GError) error = NULL;
-
-  if (self->restart_offered)
-    {
-      handle_restart_answer (self, msg);
-      return;
-    }
-  if (self->state != HOLLER_CALL_STATE_OFFERING)
-    {
-      holler_reporter_emit (self->reporter, self->label, "warning", json_object_new (),
-                            _("Ignoring an answer in state %s"), holler_call_state_to_string (self->state));
-      return;
-    }
-  self->remote = holler_sdp_parse (msg->sdp, HOLLER_SDP_ANSWER, &error);
-  if (self->remote == NULL)
-    {
-      g_prefix_error (&error, _("The answer is unusable: "));
-      fail_with_error (self, error);
-      return;
-    }
-  /* The answerer's role decides ours: active there means server here. */
-  self->dtls_client = self->remote->setup == HOLLER_DTLS_SETUP_PASSIVE;
-  self->opus_pt = self->remote->opus_pt;
-  self->dtmf_pt = self->remote->dtmf_pt;
-  if (!apply_remote_description (self, &error))
-    {
-      fail_with_error (self, error);
-      return;
-    }
-  set_state (self, HOLLER_CALL_STATE_CONNECTING);
-}
-
-static gboolean
-candidate_is_ours (HollerCall *self, const HollerMessage *msg)
-{
-  if (msg->sdp_mid != NULL)
-    return g_strcmp0 (msg->sdp_mid, self->mid) == 0;
-  if (msg->sdp_mline_index >= 0)
-    return self->remote == NULL || (guint) msg->sdp_mline_index == self->remote->mline_index;
-  return TRUE;
-}
-
-static void
-handle_candidate (HollerCall *self, const HollerMessage *msg)
-{
-  if (!candidate_is_ours (self, msg))
-    {
-      holler_reporter_emit (self->reporter, self->label, "warning", json_object_new (),
-                            _("Ignoring a candidate for unknown media “%s”"),
-                            msg->sdp_mid ? msg->sdp_mid : "?");
-      return;
-    }
-  if (msg->type == HOLLER_MESSAGE_END_OF_CANDIDATES)
-    {
-      self->remote_gathering_done = TRUE;
-      if (self->ice != NULL && self->dtls != NULL)
-        holler_ice_remote_gathering_done (self->ice);
-      return;
-    }
-  if (self->ice == NULL || self->dtls == NULL)
-    g_ptr_array_add (self->pending_candidates, g_strdup (msg->candidate));
-  else
-    add_remote_candidate (self, msg->candidate);
-}
-
-static void
-handle_bye (HollerCall *self, const HollerMessage *msg)
-{
-  const char *reason = msg->reason ? msg->reason : "hangup";
-  g_autofree char *message = g_strdup_printf (_("The peer ended the call (%s)"), reason);
-  gboolean ok = g_str_equal (reason, "hangup");
-  g_autofree char *safe = g_strcanon (g_strndup (reason, 40), "abcdefghijklmnopqrstuvwxyz-", '-');
-
-  end_call (self, safe, !ok, FALSE, message);
-}
-
-/* An error about this call from the rendezvous server, e.g. "peer-offline".
- * The code becomes the end reason, so scripts can act on it. */
-static void
-handle_error (HollerCall *self, const HollerMessage *msg)
-{
-  g_autofree char *safe = g_strcanon (g_strndup (msg->code, 40), "abcdefghijklmnopqrstuvwxyz-", '-');
-  g_autofree char *message = NULL;
-
-  if (g_str_equal (safe, "peer-offline"))
-    message = g_strdup_printf (_("“%s” is not online"), self->peer ? self->peer : "?");
-  else
-    message = g_strdup_printf (_("The signaling server refused a message: %s (%s)"),
-                               msg->text ? msg->text : safe, safe);
-  /* Once media flows, a hiccup on the relay does not end the call */
-  if (self->state == HOLLER_CALL_STATE_ACTIVE)
-    holler_reporter_emit (self->reporter, self->label, "warning", json_object_new (), "%s", message);
-  else
-    end_call (self, safe, TRUE, FALSE, message);
-}
-
-void
-holler_call_handle_message (HollerCall *self, const HollerMessage *msg)
-{
-  if (self->ending)
-    return;
-  restart_connect_timeout (self);
-  switch (msg->type)
-    {
-    case HOLLER_MESSAGE_ANSWER:
-      if (self->outgoing || self->restart_offered)
-        handle_answer (self, msg);
-      else
-        holler_reporter_emit (self->reporter, self->label, "warning", json_object_new (),
-                              _("Ignoring an answer: we did not make an offer"));
-      break;
-    case HOLLER_MESSAGE_OFFER:
-      handle_reoffer (self, msg);
-      break;
-    case HOLLER_MESSAGE_CANDIDATE:
-    case HOLLER_MESSAGE_END_OF_CANDIDATES:
-      handle_candidate (self, msg);
-      break;
-    case HOLLER_MESSAGE_BYE:
-      handle_bye (self, msg);
-      break;
-    case HOLLER_MESSAGE_RINGING:
-      if (self->outgoing && self->state == HOLLER_CALL_STATE_OFFERING)
-        holler_reporter_emit (self->reporter, self->label, "ringing", json_object_new (),
-                              _("Ringing at %s…"), self->peer ? self->peer : _("the peer"));
-      break;
-    case HOLLER_MESSAGE_ERROR:
-      handle_error (self, msg);
-      break;
-    case HOLLER_MESSAGE_REGISTER:
-    case HOLLER_MESSAGE_REGISTERED:
-      break;   /* the backend's business */
-    }
 }
 
 void
@@ -968,14 +557,14 @@ holler_call_signaling_closed (HollerCall *self, const GError *error)
   self->signaling_lost = TRUE;
   /* Media runs peer to peer: an active call survives losing signaling. */
   if (self->state != HOLLER_CALL_STATE_ACTIVE && !self->ending)
-    end_call (self, "signaling-lost", TRUE, FALSE,
+    holler_call_end (self, "signaling-lost", TRUE, FALSE,
               error ? error->message : _("The signaling channel closed before the call connected"));
 }
 
 void
 holler_call_hangup (HollerCall *self, const char *reason)
 {
-  end_call (self, reason ? reason : "hangup", FALSE, TRUE, NULL);
+  holler_call_end (self, reason ? reason : "hangup", FALSE, TRUE, NULL);
 }
 
 /* --- ending --- */
@@ -1000,7 +589,7 @@ finish_end (HollerCall *self)
 
   if (self->ice != NULL)
     holler_ice_close (self->ice);
-  set_state (self, HOLLER_CALL_STATE_ENDED);
+  holler_call_set_state (self, HOLLER_CALL_STATE_ENDED);
   json_object_set_string_member (fields, "reason", self->end_reason);
   json_object_set_boolean_member (fields, "failed", self->failed);
   holler_reporter_emit (self->reporter, self->label, "ended", fields,
@@ -1024,8 +613,8 @@ on_idle_finish (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-static void
-end_call (HollerCall *self, const char *reason, gboolean failed, gboolean send_bye, const char *message)
+void
+holler_call_end (HollerCall *self, const char *reason, gboolean failed, gboolean send_bye, const char *message)
 {
   if (self->ending)
     return;
@@ -1049,7 +638,7 @@ end_call (HollerCall *self, const char *reason, gboolean failed, gboolean send_b
       g_autoptr(HollerMessage) bye = holler_message_new (HOLLER_MESSAGE_BYE);
 
       bye->reason = g_strdup (reason);
-      send_message (self, bye);
+      holler_call_send_message (self, bye);
     }
   if (self->dtls != NULL)
     holler_dtls_shutdown (self->dtls);
@@ -1165,8 +754,8 @@ holler_call_new_incoming (HollerSignaling *signaling, const HollerMessage *offer
   self->mid = g_strdup (self->remote->mid ? self->remote->mid : "0");
   self->opus_pt = self->remote->opus_pt;
   self->dtmf_pt = self->remote->dtmf_pt;
-  set_state (self, HOLLER_CALL_STATE_RINGING);
-  restart_connect_timeout (self);
+  holler_call_set_state (self, HOLLER_CALL_STATE_RINGING);
+  holler_call_restart_connect_timeout (self);
   return g_steal_pointer (&self);
 }
 
@@ -1213,7 +802,7 @@ void
 holler_call_restart_ice (HollerCall *self)
 {
   if (!self->restarting)
-    begin_restart (self, _("requested"));
+    holler_call_begin_restart (self, _("requested"));
 }
 
 void

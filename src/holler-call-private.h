@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Shared by holler-call.c (the state machine), holler-call-messages.c
+ * (what the peer sends) and holler-call-restart.c (ICE restarts and
+ * re-offers) only. */
+#pragma once
+
+#include "holler-call.h"
+#include "holler-sdp.h"
+#include "holler-dtls.h"
+#include "holler-srtp.h"
+#include "holler-dtmf.h"
+
+G_BEGIN_DECLS
+
+struct _HollerCall
+{
+  GObject parent_instance;
+
+  char *label;
+  char *peer;                     /* the peer's id on a routed backend; NULL on stdio */
+  gboolean outgoing;
+  HollerCallState state;
+  HollerCallOptions *options;
+  HollerReporter *reporter;
+  HollerSignaling *signaling;
+  gboolean signaling_lost;
+
+  HollerSdpDescription *remote;   /* the peer's offer or answer */
+  GPtrArray *pending_candidates;  /* arrived before we could use them */
+  gboolean remote_gathering_done;
+  char *mid;
+  guint opus_pt;
+  guint dtmf_pt;                  /* negotiated telephone-event/48000 PT, 0 for none */
+  HollerDtmfReceiver dtmf_receiver;
+  GString *dtmf_received;         /* the last digits received */
+  gboolean dtls_client;
+
+  HollerIce *ice;
+  gboolean ice_connected;
+  guint64 session_id;             /* our SDP o= line; the version counts offers and answers */
+  guint64 session_version;
+  gboolean restarting;            /* an ICE restart is under way (RFC 8445 §2.4) */
+  gboolean restart_offered;       /* we sent a restart offer and await the answer */
+  gboolean restart_gather_failed; /* no local address yet: retry on the next network change */
+  guint restart_timeout_id;
+  guint restarts_done;
+  gboolean muted;
+  GPtrArray *early_dtls;          /* GBytes: DTLS sent before ICE had a pair */
+  HollerDtls *dtls;
+  HollerSrtp *srtp;               /* set once on the main context, then read by the sender */
+  HollerMedia *media;
+  gint64 start_time;
+
+  guint connect_timeout_id;
+  guint duration_id;
+  gboolean ending;
+  char *end_reason;
+  gboolean failed;
+};
+
+/* holler-call.c */
+void holler_call_send_message (HollerCall *self, HollerMessage *msg);
+void holler_call_end (HollerCall *self, const char *reason, gboolean failed, gboolean send_bye,
+                      const char *message);
+void holler_call_fail (HollerCall *self, const GError *error);
+void holler_call_emit_pair (HollerCall *self);
+HollerSdpDescription *holler_call_local_description (HollerCall *self, HollerDtlsSetup setup, GError **error);
+void holler_call_add_remote_candidate (HollerCall *self, const char *candidate);
+void holler_call_set_state (HollerCall *self, HollerCallState state);
+void holler_call_restart_connect_timeout (HollerCall *self);
+gboolean holler_call_apply_remote (HollerCall *self, GError **error);
+
+/* holler-call-restart.c */
+void holler_call_begin_restart (HollerCall *self, const char *why);
+void holler_call_restart_done (HollerCall *self);
+void holler_call_on_network_changed (HollerIce *ice, gpointer user_data);
+void holler_call_handle_reoffer (HollerCall *self, const HollerMessage *msg);
+void holler_call_handle_restart_answer (HollerCall *self, const HollerMessage *msg);
+
+G_END_DECLS

@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* --input and --output specs: checked at option time (exit 2 paths) and
+ * turned into gst-launch descriptions when a call builds its pipelines. */
+#define G_LOG_DOMAIN "holler-media"
+
+#include "config.h"
+#include <string.h>
+#include <glib/gi18n.h>
+#include <gst/gst.h>
+#include "holler-media.h"
+#include "holler-media-private.h"
+#include "holler-error.h"
+#include "holler-devices.h"
+
+char *
+holler_media_quote_path (const char *path)
+{
+  GString *s = g_string_new ("\"");
+
+  for (const char *p = path; *p; p++)
+    {
+      if (*p == '"' || *p == '\\')
+        g_string_append_c (s, '\\');
+      g_string_append_c (s, *p);
+    }
+  g_string_append_c (s, '"');
+  return g_string_free (s, FALSE);
+}
+
+static gboolean
+parse_tone (const char *spec, double *hz)
+{
+  char *end = NULL;
+
+  *hz = g_ascii_strtod (spec + 5, &end);
+  return end != spec + 5 && *end == '\0' && *hz >= 20 && *hz <= 20000;
+}
+
+gboolean
+holler_media_validate_input (const char *spec, GError **error)
+{
+  double hz;
+
+  if (g_str_has_prefix (spec, "tone:"))
+    {
+      if (parse_tone (spec, &hz))
+        return TRUE;
+      g_set_error (error, HOLLER_ERROR, HOLLER_ERROR_USAGE,
+                   _("Bad tone “%s”: expected tone:HZ with 20 ≤ HZ ≤ 20000"), spec);
+      return FALSE;
+    }
+  if (g_str_has_prefix (spec, "file:") || g_str_has_prefix (spec, "opus:"))
+    {
+      const char *path = strchr (spec, ':') + 1;
+
+      if (g_file_test (path, G_FILE_TEST_IS_REGULAR))
+        return TRUE;
+      g_set_error (error, HOLLER_ERROR, HOLLER_ERROR_USAGE, _("Input file “%s” does not exist"), path);
+      return FALSE;
+    }
+  if (g_str_has_prefix (spec, "pipeline:"))
+    {
+      g_autoptr(GError) parse_error = NULL;
+      g_autoptr(GstElement) bin = gst_parse_bin_from_description (spec + 9, TRUE, &parse_error);
+
+      if (bin != NULL && parse_error == NULL)
+        return TRUE;
+      g_set_error (error, HOLLER_ERROR, HOLLER_ERROR_USAGE, _("Bad input pipeline: %s"),
+                   parse_error ? parse_error->message : "?");
+      return FALSE;
+    }
+  if (g_str_has_prefix (spec, "raw:"))
+    spec += 4;
+  if (g_strcmp0 (spec, "default") == 0 || g_strcmp0 (spec, "silence") == 0 || g_strcmp0 (spec, "echo") == 0)
+    return TRUE;
+  if (g_str_has_prefix (spec, "device:"))
+    {
+      g_autoptr(HollerDeviceInfo) info = holler_devices_find (HOLLER_DEVICE_INPUT, spec + 7, error);
+
+      return info != NULL;
+    }
+  g_set_error (error, HOLLER_ERROR, HOLLER_ERROR_USAGE,
+               _("Unknown input “%s”: use tone:HZ, file:PATH, default, device:NAME, silence, echo or pipeline:DESCRIPTION"),
+               spec);
+  return FALSE;
+}
+
+gboolean
+holler_media_validate_output (const char *spec, GError **error)
+{
+  if (g_str_has_prefix (spec, "file:") || g_str_has_prefix (spec, "ogg:"))
+    {
+      const char *path = strchr (spec, ':') + 1;
+      g_autofree char *dir = g_path_get_dirname (path);
+
+      if (*path != '\0' && g_file_test (dir, G_FILE_TEST_IS_DIR))
+        return TRUE;
+      g_set_error (error, HOLLER_ERROR, HOLLER_ERROR_USAGE,
+                   _("Cannot write “%s”: no such directory"), path);
+      return FALSE;
+    }
+  if (g_strcmp0 (spec, "null") == 0 || g_strcmp0 (spec, "default") == 0 || g_strcmp0 (spec, "discard") == 0)
+    return TRUE;
+  if (g_str_has_prefix (spec, "device:"))
+    {
+      g_autoptr(HollerDeviceInfo) info = holler_devices_find (HOLLER_DEVICE_OUTPUT, spec + 7, error);
+
+      return info != NULL;
+    }
+  g_set_error (error, HOLLER_ERROR, HOLLER_ERROR_USAGE,
+               _("Unknown output “%s”: use file:PATH.wav, ogg:PATH.ogg, null, default or device:NAME"), spec);
+  return FALSE;
+}
+
+char *
+holler_media_input_description (const char *spec, gboolean *live)
+{
+  double hz;
+
+  *live = TRUE;
+  if (g_str_has_prefix (spec, "tone:") && parse_tone (spec, &hz))
+    return g_strdup_printf ("audiotestsrc is-live=true wave=sine freq=%.3f volume=0.5 samplesperbuffer=960", hz);
+  if (g_str_has_prefix (spec, "file:"))
+    {
+      g_autofree char *q = holler_media_quote_path (spec + 5);
+      *live = FALSE;
+      return g_strdup_printf ("filesrc location=%s ! decodebin", q);
+    }
+  if (g_str_has_prefix (spec, "pipeline:"))
+    return g_strdup (spec + 9);
+  if (g_str_has_prefix (spec, "raw:"))
+    spec += 4;
+  if (g_str_has_prefix (spec, "device:"))
+    return NULL;   /* made from its GstDevice and linked by hand */
+  return g_strdup ("autoaudiosrc");
+}
+
+char *
+holler_media_output_description (const char *spec)
+{
+  if (g_str_has_prefix (spec, "file:"))
+    {
+      g_autofree char *q = holler_media_quote_path (spec + 5);
+      return g_strdup_printf ("wavenc ! filesink location=%s", q);
+    }
+  if (g_str_has_prefix (spec, "ogg:"))
+    {
+      /* Ogg Opus that survives a kill: a page at least every 0.5 s, each
+       * written through at once (no userspace buffer to lose). */
+      g_autofree char *q = holler_media_quote_path (spec + 4);
+      return g_strdup_printf ("opusenc bitrate=24000 frame-size=20 complexity=3 "
+                              "! oggmux max-delay=500000000 max-page-delay=500000000 "
+                              "! filesink location=%s buffer-mode=unbuffered", q);
+    }
+  if (g_strcmp0 (spec, "null") == 0)
+    return g_strdup ("fakesink sync=false");
+  if (g_str_has_prefix (spec, "device:"))
+    return NULL;   /* made from its GstDevice and linked by hand */
+  return g_strdup ("autoaudiosink");
+}
+
+gboolean
+holler_media_input_is_device (const char *spec)
+{
+  return g_strcmp0 (spec, "default") == 0 || g_str_has_prefix (spec, "device:");
+}
+
