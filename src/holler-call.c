@@ -272,6 +272,8 @@ start_media (HollerCall *self, GError **error)
   if (self->media == NULL)
     return FALSE;
   holler_media_set_muted (self->media, self->muted);
+  if (self->options->jitter_buffer_ms > 0)
+    holler_media_set_jitter_buffer (self->media, self->options->jitter_buffer_ms, self->options->jitter_buffer_ms);
   g_signal_connect_object (self->media, "first-audio", G_CALLBACK (on_first_audio), self, 0);
   g_signal_connect_object (self->media, "level", G_CALLBACK (on_media_level), self, 0);
   g_signal_connect_object (self->media, "error", G_CALLBACK (on_media_error), self, 0);

@@ -28,6 +28,7 @@ static const KnownKey known_keys[] = {
   { "call", "echo-cancel", KEY_BOOLEAN },
   { "call", "connect-timeout", KEY_DOUBLE },
   { "call", "allow-loopback", KEY_BOOLEAN },
+  { "call", "jitter-buffer", KEY_INT },
   { "listen", "auto-answer", KEY_BOOLEAN },
   { "listen", "greeting", KEY_STRING },
   { "listen", "service", KEY_BOOLEAN },

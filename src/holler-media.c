@@ -19,11 +19,13 @@
 #include "holler-error.h"
 #include "holler-devices.h"
 #include "holler-dtmf.h"
+#include "holler-jitter.h"
 
 #define SAMPLE_RATE 48000
 #define ANALYSIS_WINDOW 4800       /* 100 ms analysed every second */
 #define RTP_BUF_SIZE 1500
 #define STOP_TIMEOUT_MS 2000
+#define JITTER_CHECK_US (500 * 1000)
 
 enum { SIGNAL_FIRST_AUDIO, SIGNAL_LEVEL, SIGNAL_ERROR, N_SIGNALS };
 static guint signals[N_SIGNALS];
@@ -43,7 +45,8 @@ struct _HollerMedia
   GMainContext *context;
   GstElement *send_pipeline;
   GstElement *recv_pipeline;
-  GstElement *rtpin;
+  GstPad *rtpin;               /* ours, linked to the jitter buffer's sink */
+  guint opus_pt;
   GstElement *volume;
   GstElement *pcmin;           /* feed mode: the send side's raw audio input */
   GstElement *jitterbuffer;
@@ -79,6 +82,8 @@ struct _HollerMedia
   gboolean have_transit;
   gint64 last_transit;
   double jitter;               /* in RTP timestamp units */
+  HollerJitterControl jitter_control;
+  gint64 next_jitter_check;
 };
 
 G_DEFINE_TYPE (HollerMedia, holler_media, G_TYPE_OBJECT)
@@ -383,6 +388,10 @@ on_bus_message (GstBus *bus, GstMessage *message, gpointer user_data)
           }
         break;
       }
+    case GST_MESSAGE_LATENCY:
+      /* the jitter buffer's latency changed: the sinks must wait as long */
+      gst_bin_recalculate_latency (GST_BIN (recv ? self->recv_pipeline : self->send_pipeline));
+      break;
     case GST_MESSAGE_EOS:
       if (recv && self->stopping)
         finish_stop (self);
@@ -411,7 +420,15 @@ holler_media_dispose (GObject *object)
     gst_element_set_state (self->send_pipeline, GST_STATE_NULL);
   if (self->recv_pipeline)
     gst_element_set_state (self->recv_pipeline, GST_STATE_NULL);
-  g_clear_object (&self->rtpin);
+  if (self->rtpin != NULL)
+    {
+      g_autoptr(GstPad) peer = gst_pad_get_peer (self->rtpin);
+
+      gst_pad_set_active (self->rtpin, FALSE);
+      if (peer != NULL)
+        gst_pad_unlink (self->rtpin, peer);
+      g_clear_object (&self->rtpin);
+    }
   g_clear_object (&self->jitterbuffer);
   g_clear_object (&self->volume);
   g_clear_object (&self->pcmin);
@@ -456,6 +473,28 @@ holler_media_init (HollerMedia *self)
   self->stats.input_level_db = HOLLER_MEDIA_LEVEL_SILENT;
   self->stats.output_level_db = HOLLER_MEDIA_LEVEL_SILENT;
   self->context = g_main_context_ref_thread_default ();
+  holler_jitter_control_init (&self->jitter_control, HOLLER_JITTER_MIN_MS, HOLLER_JITTER_MAX_MS, 0);
+}
+
+void
+holler_media_set_jitter_buffer (HollerMedia *self, guint min_ms, guint max_ms)
+{
+  g_return_if_fail (!self->started);
+  holler_jitter_control_init (&self->jitter_control, min_ms, max_ms, 0);
+}
+
+/* Answers the jitter buffer's upstream queries as a live source would: no
+ * latency of our own. Without it the latency query fails, the sinks get
+ * none, and a clock-synced sink (pulsesink) drops every buffer as late. */
+static gboolean
+rtp_input_query (GstPad *pad, GstObject *parent, GstQuery *query)
+{
+  if (GST_QUERY_TYPE (query) == GST_QUERY_LATENCY)
+    {
+      gst_query_set_latency (query, TRUE, 0, 0);
+      return TRUE;
+    }
+  return gst_pad_query_default (pad, parent, query);
 }
 
 /* Feed mode (greeting, silence, echo): the send pipeline starts at an
@@ -562,23 +601,20 @@ holler_media_new (const char *input, const char *greeting, const char *output, g
                                    in_desc ? in_desc : "", in_desc ? " ! " : "", dsp_desc ? dsp_desc : "",
                                    opus_pt, mux, live ? "false" : "true", dtmf);
     }
-  recv_desc = g_strdup_printf ("appsrc name=rtpin is-live=true format=time do-timestamp=true max-bytes=200000 "
-                               "caps=\"application/x-rtp,media=audio,clock-rate=48000,encoding-name=OPUS,payload=%u\" "
-                               "! rtpjitterbuffer name=jbuf latency=60 do-lost=true ! rtpopusdepay "
+  /* No source element: holler_media_push_rtp() pushes into the jitter
+   * buffer from the main context (see there) */
+  recv_desc = g_strdup_printf ("rtpjitterbuffer name=jbuf do-lost=true ! rtpopusdepay "
                                "! opusdec plc=true use-inband-fec=true ! audioconvert ! audioresample "
                                "! audio/x-raw,format=S16LE,rate=48000,channels=1 ! identity name=meter"
                                "%s%s%s%s",
-                               opus_pt, self->echo_probe ? " ! webrtcechoprobe name=" : "",
+                               self->echo_probe ? " ! webrtcechoprobe name=" : "",
                                self->echo_probe ? probe_name : "", out_desc ? " ! " : "", out_desc ? out_desc : "");
   /* discard: jitter buffer and statistics only, nothing decoded (load
    * generators, where the decoding would only compete for the CPU) */
   if (g_str_equal (output, "discard"))
     {
       g_free (recv_desc);
-      recv_desc = g_strdup_printf ("appsrc name=rtpin is-live=true format=time do-timestamp=true max-bytes=200000 "
-                                   "caps=\"application/x-rtp,media=audio,clock-rate=48000,encoding-name=OPUS,payload=%u\" "
-                                   "! rtpjitterbuffer name=jbuf latency=60 do-lost=true ! fakesink sync=false",
-                                   opus_pt);
+      recv_desc = g_strdup ("rtpjitterbuffer name=jbuf do-lost=true ! fakesink sync=false");
     }
 
   self->send_pipeline = gst_parse_launch (send_desc, &parse_error);
@@ -622,8 +658,19 @@ holler_media_new (const char *input, const char *greeting, const char *output, g
 
       self->dtmf = holler_dtmf_sender_new (dtmfsrc);
     }
-  self->rtpin = gst_bin_get_by_name (GST_BIN (self->recv_pipeline), "rtpin");
   self->jitterbuffer = gst_bin_get_by_name (GST_BIN (self->recv_pipeline), "jbuf");
+  self->opus_pt = opus_pt;
+  self->rtpin = gst_pad_new ("rtpin", GST_PAD_SRC);
+  gst_pad_set_query_function (self->rtpin, rtp_input_query);
+  {
+    g_autoptr(GstPad) jbuf_sink = gst_element_get_static_pad (self->jitterbuffer, "sink");
+
+    if (gst_pad_link (self->rtpin, jbuf_sink) != GST_PAD_LINK_OK)
+      {
+        g_set_error_literal (error, HOLLER_ERROR, HOLLER_ERROR_MEDIA, _("Could not build the audio output"));
+        return NULL;
+      }
+  }
   meter = gst_bin_get_by_name (GST_BIN (self->recv_pipeline), "meter");
   if (meter != NULL)
     {
@@ -638,11 +685,38 @@ holler_media_new (const char *input, const char *greeting, const char *output, g
   return g_steal_pointer (&self);
 }
 
+/* The receive pipeline starts at the jitter buffer. An appsrc in front of
+ * it would add a thread and a hand-over per packet (main loop → appsrc's
+ * queue → its streaming thread → jitter buffer); the jitter buffer's chain
+ * only stores the packet and wakes its own thread, so the main context
+ * calls it directly. These are the events an appsrc would send first. */
+static void
+start_rtp_input (HollerMedia *self)
+{
+  g_autofree char *stream_id = g_strdup_printf ("holler-rtp-%p", (void *) self);
+  g_autoptr(GstCaps) caps = gst_caps_new_simple ("application/x-rtp", "media", G_TYPE_STRING, "audio",
+                                                 "clock-rate", G_TYPE_INT, SAMPLE_RATE,
+                                                 "encoding-name", G_TYPE_STRING, "OPUS",
+                                                 "payload", G_TYPE_INT, (int) self->opus_pt, NULL);
+  GstSegment segment;
+
+  gst_pad_set_active (self->rtpin, TRUE);
+  gst_segment_init (&segment, GST_FORMAT_TIME);
+  gst_pad_push_event (self->rtpin, gst_event_new_stream_start (stream_id));
+  gst_pad_push_event (self->rtpin, gst_event_new_caps (caps));
+  gst_pad_push_event (self->rtpin, gst_event_new_segment (&segment));
+}
+
 gboolean
 holler_media_start (HollerMedia *self, GError **error)
 {
   if (self->started)
     return TRUE;
+  holler_jitter_control_init (&self->jitter_control, self->jitter_control.min_ms, self->jitter_control.max_ms,
+                              g_get_monotonic_time ());
+  self->next_jitter_check = g_get_monotonic_time () + JITTER_CHECK_US;
+  self->stats.jitter_buffer_ms = self->jitter_control.latency_ms;
+  g_object_set (self->jitterbuffer, "latency", self->jitter_control.latency_ms, NULL);
   if (gst_element_set_state (self->recv_pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE
       || gst_element_set_state (self->send_pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
     {
@@ -650,6 +724,7 @@ holler_media_start (HollerMedia *self, GError **error)
                            _("Could not start audio (is the audio device available?)"));
       return FALSE;
     }
+  start_rtp_input (self);
   if (self->feed != NULL && !holler_media_feed_start (self->feed, error))
     return FALSE;
   self->started = TRUE;
@@ -703,6 +778,32 @@ update_receive_stats (HollerMedia *self, const guint8 *data, gsize len, gboolean
   g_mutex_unlock (&self->lock);
 }
 
+/* Every 0.5 s of received audio: let the jitter buffer follow the path
+ * (holler-jitter.h). "late" counts packets that came after their play-out
+ * deadline; lost ones that never came are the FEC's and PLC's business. */
+static void
+adapt_jitter_buffer (HollerMedia *self)
+{
+  g_autoptr(GstStructure) jb = NULL;
+  gint64 now = g_get_monotonic_time ();
+  guint64 late = 0;
+
+  if (now < self->next_jitter_check || self->jitter_control.min_ms == self->jitter_control.max_ms)
+    return;
+  self->next_jitter_check = now + JITTER_CHECK_US;
+  g_object_get (self->jitterbuffer, "stats", &jb, NULL);
+  if (jb == NULL || !gst_structure_get_uint64 (jb, "num-late", &late))
+    return;
+  if (!holler_jitter_control_update (&self->jitter_control, self->jitter / (SAMPLE_RATE / 1000.0), late, now))
+    return;
+  g_debug ("jitter buffer %u ms (jitter %.1f ms, %" G_GUINT64_FORMAT " late)",
+           self->jitter_control.latency_ms, self->jitter / (SAMPLE_RATE / 1000.0), late);
+  g_object_set (self->jitterbuffer, "latency", self->jitter_control.latency_ms, NULL);
+  g_mutex_lock (&self->lock);
+  self->stats.jitter_buffer_ms = self->jitter_control.latency_ms;
+  g_mutex_unlock (&self->lock);
+}
+
 void
 holler_media_count_rtp (HollerMedia *self, const guint8 *data, gsize len)
 {
@@ -735,12 +836,25 @@ void
 holler_media_push_rtp (HollerMedia *self, const guint8 *data, gsize len)
 {
   GstBuffer *buffer;
+  GstClock *clock;
 
   if (!self->started || self->stopping || len < 12 || (data[0] >> 6) != 2)
     return;
   update_receive_stats (self, data, len, TRUE);
+  adapt_jitter_buffer (self);
   buffer = gst_buffer_new_memdup (data, len);
-  gst_app_src_push_buffer (GST_APP_SRC (self->rtpin), buffer);
+  /* the arrival time, in the pipeline's running time, is what the jitter
+   * buffer schedules by (appsrc's do-timestamp did the same) */
+  clock = gst_element_get_clock (self->recv_pipeline);
+  if (clock != NULL)
+    {
+      GstClockTime now = gst_clock_get_time (clock);
+      GstClockTime base = gst_element_get_base_time (self->recv_pipeline);
+
+      GST_BUFFER_DTS (buffer) = GST_BUFFER_PTS (buffer) = now > base ? now - base : 0;
+      gst_object_unref (clock);
+    }
+  gst_pad_push (self->rtpin, buffer);
 }
 
 void
@@ -804,7 +918,7 @@ holler_media_stop_async (HollerMedia *self, GCancellable *cancellable,
   g_clear_pointer (&self->dtmf, holler_dtmf_sender_free);
   gst_element_set_state (self->send_pipeline, GST_STATE_NULL);
   /* EOS through the receive side makes wavenc write the final sizes. */
-  gst_app_src_end_of_stream (GST_APP_SRC (self->rtpin));
+  gst_pad_push_event (self->rtpin, gst_event_new_eos ());
   self->stop_timeout_id = g_timeout_add (STOP_TIMEOUT_MS, on_stop_timeout, self);
 }
 

@@ -17,6 +17,7 @@ typedef struct {
   gint64  packets_lost;        /* RFC 3550: expected - received */
   guint64 packets_concealed;   /* lost or too late for the jitter buffer: played as concealment */
   double  jitter_ms;           /* RFC 3550 interarrival jitter */
+  guint   jitter_buffer_ms;    /* how long the jitter buffer holds packets now (adaptive) */
   double  tone_hz;             /* dominant frequency of the last analysed second, 0 if silent */
   double  level_db;            /* RMS level of the last analysed second, dBFS */
   guint   seconds_analysed;
@@ -57,6 +58,9 @@ gboolean holler_media_check_plugins   (GError **error);
 HollerMedia *holler_media_new (const char *input, const char *greeting, const char *output, guint opus_pt,
                                guint dtmf_pt, HollerMediaRtpFunc rtp_func, gpointer user_data,
                                GError **error);
+/* Before start: the jitter buffer's bounds (holler-jitter.h); min == max
+ * fixes it. Default: adaptive from HOLLER_JITTER_MIN_MS. */
+void     holler_media_set_jitter_buffer (HollerMedia *self, guint min_ms, guint max_ms);
 gboolean holler_media_start (HollerMedia *self, GError **error);
 /* Decrypted RTP from the network, on the main context. */
 void     holler_media_push_rtp (HollerMedia *self, const guint8 *data, gsize len);

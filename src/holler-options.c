@@ -109,6 +109,12 @@ holler_call_options_validate (const HollerCallOptions *o, GError **error)
     }
   if (o->dtmf != NULL && !holler_dtmf_check_digits (o->dtmf, error))
     return FALSE;
+  if (o->jitter_buffer_ms != 0 && (o->jitter_buffer_ms < 10 || o->jitter_buffer_ms > 1000))
+    {
+      g_set_error (error, HOLLER_ERROR, HOLLER_ERROR_USAGE,
+                   _("Bad jitter buffer %d ms: expected 10 to 1000, or 0 for adaptive"), o->jitter_buffer_ms);
+      return FALSE;
+    }
   if (o->connect_timeout <= 0)
     {
       g_set_error (error, HOLLER_ERROR, HOLLER_ERROR_USAGE, _("Bad connect timeout %g"), o->connect_timeout);

@@ -22,6 +22,7 @@ typedef struct {
   char *turn_rest_id;       /* user part of TURN REST usernames (our id; NULL: "holler") */
   gboolean relay_only;      /* only relayed candidates */
   char *dtmf;               /* DTMF digits sent once the call is active, or NULL */
+  int jitter_buffer_ms;     /* a fixed receive jitter buffer; 0 = adaptive (holler-jitter.h) */
 } HollerCallOptions;
 
 HollerCallOptions *holler_call_options_new  (void);

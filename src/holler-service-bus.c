@@ -87,6 +87,7 @@ update_stats (CallObject *co, const HollerDaemonCall *dc)
       g_variant_builder_add (&b, "{sv}", "loss-percent",
                              g_variant_new_double (expected ? 100.0 * MAX (stats.packets_lost, 0) / expected : 0));
       g_variant_builder_add (&b, "{sv}", "jitter-ms", g_variant_new_double (stats.jitter_ms));
+      g_variant_builder_add (&b, "{sv}", "jitter-buffer-ms", g_variant_new_uint32 (stats.jitter_buffer_ms));
       if (seconds > 0)
         g_variant_builder_add (&b, "{sv}", "bitrate-kbps",
                                g_variant_new_double ((stats.bytes_received - co->last_bytes) * 8 / seconds / 1000));

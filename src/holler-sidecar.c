@@ -33,6 +33,8 @@ add_stats (JsonBuilder *b, HollerCall *call)
       json_builder_add_int_value (b, (gint64) stats.packets_concealed);
       json_builder_set_member_name (b, "jitter_ms");
       json_builder_add_double_value (b, stats.jitter_ms);
+      json_builder_set_member_name (b, "jitter_buffer_ms");
+      json_builder_add_int_value (b, stats.jitter_buffer_ms);
       json_builder_set_member_name (b, "received_tone_hz");
       json_builder_add_double_value (b, stats.tone_hz);
     }

@@ -38,6 +38,7 @@ typedef struct {
   gboolean auto_answer;
   char *signaling;
   double connect_timeout;
+  int jitter_buffer;
   char *keylog;
   char *id;
   char *token;
@@ -168,6 +169,8 @@ apply_config (CliOptions *cli, HollerConfig *config, gboolean outgoing)
     cli->connect_timeout = holler_config_get_double (config, "call", "connect-timeout", 0);
   if (!cli->allow_loopback)
     cli->allow_loopback = holler_config_get_boolean (config, "call", "allow-loopback", FALSE);
+  if (cli->jitter_buffer == 0)
+    cli->jitter_buffer = holler_config_get_int (config, "call", "jitter-buffer", 0);
   if (cli->stun_servers == NULL)
     cli->stun_servers = holler_config_get_string_list (config, "call", "stun");
   if (cli->turn_servers == NULL)
@@ -312,6 +315,7 @@ run_peer (CliOptions *cli, gboolean outgoing, gint64 start_time)
   options->turn_rest_id = g_strdup (cli->id);
   options->relay_only = cli->relay_only;
   options->dtmf = g_strdup (cli->dtmf);
+  options->jitter_buffer_ms = cli->jitter_buffer;
   if (cli->connect_timeout > 0)
     options->connect_timeout = cli->connect_timeout;
 
@@ -445,6 +449,8 @@ add_call_entries (GOptionContext *context, CliOptions *cli, gboolean listen)
       N_("Only connect through a TURN relay (hides our addresses from the peer)"), NULL },
     { "dtmf", 0, 0, G_OPTION_ARG_STRING, &cli->dtmf,
       N_("Send these DTMF digits (0-9, *, #, A-D) once the call is active"), N_("DIGITS") },
+    { "jitter-buffer", 0, 0, G_OPTION_ARG_INT, &cli->jitter_buffer,
+      N_("Hold received audio this long (10-1000) instead of adapting to the network"), N_("MS") },
     { NULL }
   };
   GOptionEntry listen_entries[] = {
