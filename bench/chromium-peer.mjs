@@ -41,6 +41,9 @@ import { createInterface } from 'node:readline';
 const here = dirname(fileURLToPath(import.meta.url));
 const SAMPLE_RATE = 48000;
 const BITRATE = 32000;
+const PLAYWRIGHT_DISABLED_FEATURES = 'AvoidUnnecessaryBeforeUnloadCheckSync,BoundaryEventDispatchTracksNodeRemoval,'
+  + 'DestroyProfileOnBrowserClose,DialMediaRouteProvider,GlobalMediaControls,HttpsUpgrades,LensOverlay,MediaRouter,'
+  + 'PaintHolding,ThirdPartyStoragePartitioning,Translate,AutoDeElevate,RenderDocument,OptimizationHints';
 
 function usage(message) {
   process.stderr.write(`chromium-peer: ${message}\n`
@@ -329,6 +332,7 @@ async function end(reason, failed, sendBye) {
 }
 
 function fail(message) {
+  if (ended) return undefined;
   process.stderr.write(`chromium-peer: ${message}\n`);
   return end('media-failed', true, true);
 }
@@ -368,8 +372,10 @@ async function main() {
         '--disable-background-networking', '--disable-component-update', '--disable-sync',
         '--disable-default-apps', '--disable-extensions', '--mute-audio',
         '--autoplay-policy=no-user-gesture-required',
-        // real host addresses in candidates (no mDNS names to resolve)
-        '--disable-features=WebRtcHideLocalIpsWithMdns',
+        // real host addresses in candidates (no mDNS names to resolve).
+        // Chromium takes the last --disable-features only: repeat the
+        // list playwright-core 1.61 passes, or its features come back.
+        `--disable-features=${PLAYWRIGHT_DISABLED_FEATURES},WebRtcHideLocalIpsWithMdns`,
       ],
     });
     if (ended) return;
