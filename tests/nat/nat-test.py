@@ -90,8 +90,9 @@ SCENARIOS = {
         doc="30 ms ± 15 ms delay (normal) at the caller's NAT -> buffers adapt, tones arrive",
         topology=dict(jitter_a=(30, 15)), duration=4,
         caller=("a1", ice(TURN_UDP)), callee=("b1", ice(TURN_UDP)),
-        expect="any", min_share=0.9, jitter=True, jitter_ratio=(0.5, 2.0),
-        compare_fixed=True, fixed_worse=False),
+        # measured: 100 % of blocks both ways, RFC 3550 jitter 0.75-1.25 x
+        # what the line imposed (5 runs); bounds with room for a loaded CI
+        expect="any", min_share=0.8, jitter=True, jitter_ratio=(0.5, 2.0)),
     "relay-only": dict(
         doc="--relay-only on one LAN -> relay even though host would work",
         caller=("a1", ice(TURN_UDP) + ["--relay-only"]),
@@ -157,11 +158,7 @@ def run_scenario(name, holler, wav_tone, keep=False):
         sig = lab.start_signaling()
         caller, callee = call(lab, sc, sig, wav_tone, result, "")
         if "jitter" in sc:
-            fixed = {}
-            if sc.get("compare_fixed"):
-                # the same path once more, the jitter buffer fixed at its floor
-                call(lab, sc, sig, wav_tone, fixed, "fixed-", ["--jitter-buffer", "20"])
-            result.update(check_jitter(sc, lab.stop_jitter(), caller, callee, result, fixed))
+            result.update(check_jitter(sc, lab.stop_jitter(), caller, callee))
         result["ok"] = True
     except (Failure, LabError) as e:
         result["ok"] = False
@@ -206,10 +203,12 @@ def call(lab, sc, sig, wav_tone, result, tag, extra=()):
     return caller, callee
 
 
-def check_jitter(sc, imposed, caller, callee, adaptive, fixed):
+def check_jitter(sc, imposed, caller, callee):
     """Both receivers saw the jitter the delay line imposed on their
-    direction and grew their buffers past the 20 ms start; with the buffer
-    fixed at 20 ms the same path decodes less of the tone."""
+    direction and grew their buffers past the 20 ms start. (With the
+    buffer fixed at 20 ms, `--jitter-buffer 20`, the same path still
+    decoded the tone in 100 % of blocks in every run: Opus concealment
+    carries a steady tone, so the share cannot tell them apart.)"""
     r = {"imposed": [imposed.get(1), imposed.get(0)]}
     # the caller receives what came in from the WAN (queue 1), the callee
     # what left the LAN (queue 0)
@@ -227,12 +226,6 @@ def check_jitter(sc, imposed, caller, callee, adaptive, fixed):
         check(lo * want <= stats["jitter_ms"] <= hi * want,
               "%s measured %.1f ms jitter, the path imposed %.1f ms (want %.1f-%.1f)"
               % (who, stats["jitter_ms"], want, lo * want, hi * want))
-    if fixed:
-        r["fixed_tone_share"] = fixed["tone_share"]
-        if sc.get("fixed_worse"):
-            check(sum(fixed["tone_share"]) < sum(adaptive["tone_share"]),
-                  "with the jitter buffer fixed at 20 ms the tone share was %s, adaptive %s"
-                  % (fixed["tone_share"], adaptive["tone_share"]))
     return r
 
 
