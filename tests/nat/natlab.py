@@ -19,6 +19,7 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 
@@ -28,6 +29,18 @@ STUN_IP = "198.51.100.2"     # coturn again, on a second address (STUN only)
 FAKE_GW = "198.51.100.254"   # the public namespace's default route
 TURN_USER, TURN_PASS, REALM = "test", "test", "holler.test"
 SIGNALING_PORT = 7780
+JITTERLINE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "jitterline.py")
+# Forwarded UDP to NFQUEUE 0 (from the LAN) and 1 (from the WAN), before
+# the NAT lab's own filter rules.
+JITTER_NFT = """
+table ip jitterline {
+  chain forward {
+    type filter hook forward priority filter - 10; policy accept;
+    iifname "lan" meta l4proto udp queue num 0
+    iifname "wan" meta l4proto udp queue num 1
+  }
+}
+"""
 
 
 class LabError(Exception):
@@ -54,6 +67,35 @@ def preflight():
         return "ip netns unavailable: " + res.stderr.strip()
     subprocess.run(["ip", "netns", "del", name], capture_output=True)
     return None
+
+
+_jitter_support = None
+
+
+def jitter_support():
+    """(method, None) with method "nft" (the kernel has nft_queue) or
+    "iptables" (iptables-nft -j NFQUEUE, xt_NFQUEUE), or (None, why not)."""
+    global _jitter_support
+    if _jitter_support is not None:
+        return _jitter_support
+    name = "%sjprobe-%d" % (PREFIX, os.getpid())
+    sh("ip", "netns", "add", name)
+    try:
+        nsx = ["ip", "netns", "exec", name]
+        if sh(*nsx, "nft", "-f", "-", input=JITTER_NFT, check=False).returncode == 0:
+            _jitter_support = ("nft", None)
+        elif shutil.which("iptables-nft") is None:
+            _jitter_support = (None, "the kernel has no nft queue expression (CONFIG_NFT_QUEUE) "
+                               "and iptables-nft is not installed (apt-get install iptables)")
+        elif sh(*nsx, "iptables-nft", "-A", "FORWARD", "-p", "udp", "-j", "NFQUEUE",
+                "--queue-num", "0", check=False).returncode == 0:
+            _jitter_support = ("iptables", None)
+        else:
+            _jitter_support = (None, "the kernel has neither nft_queue nor xt_NFQUEUE: "
+                               "no way to delay packets (and no sch_netem either)")
+    finally:
+        sh("ip", "netns", "del", name, check=False)
+    return _jitter_support
 
 
 def remove_leftovers():
@@ -154,6 +196,7 @@ class Lab:
         self.namespaces = []
         self.procs = []
         self.turn_log = None
+        self.jitter_proc = None
 
     def ns(self, short):
         return self.base + short
@@ -187,7 +230,7 @@ class Lab:
 
     # --- topology ---
 
-    def build(self, nat_a="cone", nat_b="cone", block_udp_a=False, loss_a=0):
+    def build(self, nat_a="cone", nat_b="cone", block_udp_a=False, loss_a=0, jitter_a=None):
         """The public namespace, two NAT routers and three hosts."""
         self.add_ns("pub")
         self.bridge("pub", "br0", PUB_IP + "/24", STUN_IP + "/24")
@@ -197,6 +240,8 @@ class Lab:
                 "nud", "permanent")
         self.ip("pub", "route", "add", "default", "via", FAKE_GW)
         self.router("a", 1, nat_a, block_udp=block_udp_a, loss=loss_a)
+        if jitter_a is not None:
+            self.start_jitter("nata", *jitter_a)
         self.router("b", 2, nat_b)
         self.host("a1", "a", 1, 10)
         self.host("a2", "a", 1, 11)
@@ -219,6 +264,48 @@ class Lab:
         self.ip("nat" + x, "link", "set", h, "master", "lan")
         self.ip(h, "addr", "add", "10.0.%d.%d/24" % (subnet, last), "dev", "eth0")
         self.ip(h, "route", "add", "default", "via", "10.0.%d.1" % subnet)
+
+    def start_jitter(self, r, delay_ms, jitter_ms):
+        """Delay every UDP packet router r forwards by delay_ms ± jitter_ms
+        (normal, per direction in order): NFQUEUE 0 (LAN -> WAN) and 1
+        (WAN -> LAN) handed to jitterline.py in the router's namespace."""
+        method, why = jitter_support()
+        if method is None:
+            raise LabError(why)
+        if method == "nft":
+            self.nsexec(r, "nft", "-f", "-", input=JITTER_NFT)
+        else:
+            for iif, q in (("lan", 0), ("wan", 1)):
+                self.nsexec(r, "iptables-nft", "-A", "FORWARD", "-i", iif, "-p", "udp",
+                            "-j", "NFQUEUE", "--queue-num", str(q))
+        self.jitter_log = os.path.join(self.dir, "jitterline.log")
+        log = open(self.jitter_log, "w")
+        self.procs.append(subprocess.Popen(
+            ["ip", "netns", "exec", self.ns(r), sys.executable, JITTERLINE, "--queue", "0", "--queue", "1",
+             "--delay", str(delay_ms), "--jitter", str(jitter_ms)],
+            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT))
+        self.jitter_proc = self.procs[-1]
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            with open(self.jitter_log) as f:
+                if "ready" in f.read():
+                    return
+            if self.jitter_proc.poll() is not None:
+                break
+            time.sleep(0.02)
+        raise LabError("jitterline did not start (see %s)" % self.jitter_log)
+
+    def stop_jitter(self):
+        """Stop the delay line; {queue: what it imposed} (jitterline.py)."""
+        self.jitter_proc.terminate()
+        self.jitter_proc.wait(5)
+        out = {}
+        with open(self.jitter_log) as f:
+            for line in f:
+                if line.startswith("{"):
+                    s = json.loads(line)
+                    out[s["queue"]] = s
+        return out
 
     # --- servers ---
 
