@@ -40,6 +40,7 @@ holler_call_report_stats (HollerReporter *reporter, const char *label, const Hol
   json_object_set_int_member (fields, "packets_lost", stats->packets_lost);
   json_object_set_double_member (fields, "jitter_ms", stats->jitter_ms);
   json_object_set_int_member (fields, "jitter_buffer_ms", stats->jitter_buffer_ms);
+  json_object_set_int_member (fields, "packets_concealed", (gint64) stats->packets_concealed);
   json_object_set_int_member (fields, "srtp_auth_failures", srtp->auth_failures);
   json_object_set_int_member (fields, "srtp_replays", srtp->replays);
   json_object_set_double_member (fields, "received_tone_hz", stats->tone_hz);
