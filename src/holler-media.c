@@ -32,7 +32,7 @@ static guint signals[N_SIGNALS];
 
 /* Mean square of 16-bit samples over a short window, for the live meters */
 typedef struct {
-  double sum_squares;
+  guint64 sum_squares;         /* integer: no conversion per sample */
   guint count;
 } HollerLevelWindow;
 
@@ -251,10 +251,10 @@ level_window_add (HollerLevelWindow *meter, const guint8 *data, gsize size, doub
       gint16 s;
 
       memcpy (&s, data + i, 2);
-      meter->sum_squares += (double) s * s;
+      meter->sum_squares += (guint64) ((gint32) s * s);
       if (++meter->count == LEVEL_WINDOW)
         {
-          double ms = meter->sum_squares / (LEVEL_WINDOW * 32768.0 * 32768.0);
+          double ms = (double) meter->sum_squares / (LEVEL_WINDOW * 32768.0 * 32768.0);
 
           *level_db = ms > 0 ? MAX (10 * log10 (ms), HOLLER_MEDIA_LEVEL_SILENT) : HOLLER_MEDIA_LEVEL_SILENT;
           meter->sum_squares = 0;
@@ -302,24 +302,25 @@ on_decoded_audio (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
       first = TRUE;
     }
   level_window_add (&self->output_meter, map.data, map.size, &self->stats.output_level_db);
-  for (gsize i = 0; i + 1 < map.size; i += 2)
-    {
-      gint16 s;
+  /* the analysis looks at the last ANALYSIS_WINDOW samples of every
+   * second: copy only those, not every sample into a ring */
+  {
+    gsize n = map.size / 2;
+    gsize from = SAMPLE_RATE - ANALYSIS_WINDOW;
+    gsize skip = self->samples_since_analysis < from ? MIN (n, from - self->samples_since_analysis) : 0;
+    gsize take = MIN (n - skip, ANALYSIS_WINDOW - self->window_fill);
 
-      memcpy (&s, map.data + i, 2);
-      self->window[self->window_fill++ % ANALYSIS_WINDOW] = s;
-      self->samples_since_analysis++;
-    }
-  if (self->samples_since_analysis >= SAMPLE_RATE && self->window_fill >= ANALYSIS_WINDOW)
-    {
-      gsize start = self->window_fill % ANALYSIS_WINDOW;
-
-      /* unroll the ring so the block is in time order */
-      for (gsize i = 0; i < ANALYSIS_WINDOW; i++)
-        block[i] = self->window[(start + i) % ANALYSIS_WINDOW];
-      self->samples_since_analysis = 0;
-      analyse = TRUE;
-    }
+    memcpy (self->window + self->window_fill, map.data + 2 * skip, 2 * take);
+    self->window_fill += take;
+    self->samples_since_analysis += skip + take;
+    if (self->window_fill == ANALYSIS_WINDOW)
+      {
+        memcpy (block, self->window, sizeof block);
+        self->window_fill = 0;
+        self->samples_since_analysis = n - skip - take;   /* the rest belongs to the next second */
+        analyse = TRUE;
+      }
+  }
   g_mutex_unlock (&self->lock);
   gst_buffer_unmap (buffer, &map);
 
@@ -602,9 +603,11 @@ holler_media_new (const char *input, const char *greeting, const char *output, g
                                    opus_pt, mux, live ? "false" : "true", dtmf);
     }
   /* No source element: holler_media_push_rtp() pushes into the jitter
-   * buffer from the main context (see there) */
+   * buffer from the main context (see there). Mono straight from the
+   * decoder: the RTP caps say Opus is stereo (RFC 7587), and opusdec would
+   * decode two channels for audioconvert to mix down again. */
   recv_desc = g_strdup_printf ("rtpjitterbuffer name=jbuf do-lost=true ! rtpopusdepay "
-                               "! opusdec plc=true use-inband-fec=true ! audioconvert ! audioresample "
+                               "! opusdec plc=true use-inband-fec=true ! audio/x-raw,channels=1 ! audioconvert ! audioresample "
                                "! audio/x-raw,format=S16LE,rate=48000,channels=1 ! identity name=meter"
                                "%s%s%s%s",
                                self->echo_probe ? " ! webrtcechoprobe name=" : "",
