@@ -170,6 +170,13 @@ holler_dtmf_sender_new (GstElement *rtpdtmfsrc)
 void
 holler_dtmf_sender_queue (HollerDtmfSender *self, const char *digits)
 {
+  /* started on first use (see holler_media_new) */
+  if (gst_element_is_locked_state (self->source))
+    {
+      gst_element_set_locked_state (self->source, FALSE);
+      if (!gst_element_sync_state_with_parent (self->source))
+        g_debug ("could not start rtpdtmfsrc");
+    }
   for (const char *p = digits; *p != '\0'; p++)
     if (holler_dtmf_event_for_digit (*p) >= 0)
       g_string_append_c (self->queue, g_ascii_toupper (*p));

@@ -659,6 +659,9 @@ holler_media_new (const char *input, const char *greeting, const char *output, g
     {
       g_autoptr(GstElement) dtmfsrc = gst_bin_get_by_name (GST_BIN (self->send_pipeline), "dtmfsrc");
 
+      /* a live source has a streaming thread of its own: most calls send
+       * no digit, so it stays in NULL until the first one (holler-dtmf.c) */
+      gst_element_set_locked_state (dtmfsrc, TRUE);
       self->dtmf = holler_dtmf_sender_new (dtmfsrc);
     }
   self->jitterbuffer = gst_bin_get_by_name (GST_BIN (self->recv_pipeline), "jbuf");
