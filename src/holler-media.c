@@ -603,11 +603,9 @@ holler_media_new (const char *input, const char *greeting, const char *output, g
                                    opus_pt, mux, live ? "false" : "true", dtmf);
     }
   /* No source element: holler_media_push_rtp() pushes into the jitter
-   * buffer from the main context (see there). Mono straight from the
-   * decoder: the RTP caps say Opus is stereo (RFC 7587), and opusdec would
-   * decode two channels for audioconvert to mix down again. */
+   * buffer from the main context (see there). */
   recv_desc = g_strdup_printf ("rtpjitterbuffer name=jbuf do-lost=true ! rtpopusdepay "
-                               "! opusdec plc=true use-inband-fec=true ! audio/x-raw,channels=1 ! audioconvert ! audioresample "
+                               "! opusdec plc=true use-inband-fec=true ! audioconvert ! audioresample "
                                "! audio/x-raw,format=S16LE,rate=48000,channels=1 ! identity name=meter"
                                "%s%s%s%s",
                                self->echo_probe ? " ! webrtcechoprobe name=" : "",
@@ -703,9 +701,14 @@ start_rtp_input (HollerMedia *self)
   g_autoptr(GstCaps) caps = gst_caps_new_simple ("application/x-rtp", "media", G_TYPE_STRING, "audio",
                                                  "clock-rate", G_TYPE_INT, SAMPLE_RATE,
                                                  "encoding-name", G_TYPE_STRING, "OPUS",
-                                                 "payload", G_TYPE_INT, (int) self->opus_pt, NULL);
+                                                 "payload", G_TYPE_INT, (int) self->opus_pt,
+                                                 "sprop-stereo", G_TYPE_STRING, "0", NULL);
   GstSegment segment;
 
+  /* sprop-stereo=0: mono straight from the decoder. Without it Opus RTP
+   * counts as stereo (RFC 7587), opusdec decodes two channels and
+   * audioconvert mixes them down again, every packet; we play mono
+   * anyway, and libopus downmixes a stereo stream itself. */
   gst_pad_set_active (self->rtpin, TRUE);
   gst_segment_init (&segment, GST_FORMAT_TIME);
   gst_pad_push_event (self->rtpin, gst_event_new_stream_start (stream_id));
