@@ -3,6 +3,8 @@
 #pragma once
 
 #include <glib.h>
+#include <gst/gst.h>
+#include "holler-media.h"
 
 G_BEGIN_DECLS
 
@@ -14,5 +16,24 @@ char *holler_media_input_description (const char *spec, gboolean *live);
 char *holler_media_output_description (const char *spec);
 /* @path double-quoted for a gst-launch description */
 char *holler_media_quote_path (const char *path);
+
+/* holler-media-receive.c: received RTP into the jitter buffer, receive
+ * statistics and the adaptive jitter buffer; main context only. */
+typedef struct _HollerRtpReceiver HollerRtpReceiver;
+
+/* NULL if @jitterbuffer's sink cannot be linked; @pipeline is borrowed */
+HollerRtpReceiver *holler_rtp_receiver_new (GstElement *pipeline, GstElement *jitterbuffer, guint opus_pt);
+void holler_rtp_receiver_free       (HollerRtpReceiver *r);
+/* Before start; min == max fixes the jitter buffer */
+void holler_rtp_receiver_set_bounds (HollerRtpReceiver *r, guint min_ms, guint max_ms);
+/* Once the pipeline plays */
+void holler_rtp_receiver_start      (HollerRtpReceiver *r);
+/* Audio: counted and pushed. Telephone-events: counted only. */
+void holler_rtp_receiver_push       (HollerRtpReceiver *r, const guint8 *data, gsize len);
+void holler_rtp_receiver_count      (HollerRtpReceiver *r, const guint8 *data, gsize len);
+void holler_rtp_receiver_end        (HollerRtpReceiver *r);
+/* Fills the receive fields of @stats (packets and bytes received, lost,
+ * concealed, jitter, the jitter buffer's length) */
+void holler_rtp_receiver_get_stats  (HollerRtpReceiver *r, HollerMediaStats *stats);
 
 G_END_DECLS

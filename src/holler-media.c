@@ -19,13 +19,11 @@
 #include "holler-error.h"
 #include "holler-devices.h"
 #include "holler-dtmf.h"
-#include "holler-jitter.h"
 
 #define SAMPLE_RATE 48000
 #define ANALYSIS_WINDOW 4800       /* 100 ms analysed every second */
 #define RTP_BUF_SIZE 1500
 #define STOP_TIMEOUT_MS 2000
-#define JITTER_CHECK_US (500 * 1000)
 
 enum { SIGNAL_FIRST_AUDIO, SIGNAL_LEVEL, SIGNAL_ERROR, N_SIGNALS };
 static guint signals[N_SIGNALS];
@@ -45,11 +43,9 @@ struct _HollerMedia
   GMainContext *context;
   GstElement *send_pipeline;
   GstElement *recv_pipeline;
-  GstPad *rtpin;               /* ours, linked to the jitter buffer's sink */
-  guint opus_pt;
+  HollerRtpReceiver *receiver;  /* received RTP into the jitter buffer */
   GstElement *volume;
   GstElement *pcmin;           /* feed mode: the send side's raw audio input */
-  GstElement *jitterbuffer;
   HollerMediaFeed *feed;
   HollerDtmfSender *dtmf;      /* NULL when the peer has no telephone-event */
   guint send_bus_watch;
@@ -72,18 +68,6 @@ struct _HollerMedia
   gsize samples_since_analysis;
   HollerLevelWindow input_meter;
   HollerLevelWindow output_meter;
-
-  /* receive statistics, main context only */
-  gboolean have_seq;
-  guint16 max_seq;
-  guint32 cycles;
-  guint32 base_seq;
-  guint64 received_for_loss;
-  gboolean have_transit;
-  gint64 last_transit;
-  double jitter;               /* in RTP timestamp units */
-  HollerJitterControl jitter_control;
-  gint64 next_jitter_check;
 };
 
 G_DEFINE_TYPE (HollerMedia, holler_media, G_TYPE_OBJECT)
@@ -421,16 +405,7 @@ holler_media_dispose (GObject *object)
     gst_element_set_state (self->send_pipeline, GST_STATE_NULL);
   if (self->recv_pipeline)
     gst_element_set_state (self->recv_pipeline, GST_STATE_NULL);
-  if (self->rtpin != NULL)
-    {
-      g_autoptr(GstPad) peer = gst_pad_get_peer (self->rtpin);
-
-      gst_pad_set_active (self->rtpin, FALSE);
-      if (peer != NULL)
-        gst_pad_unlink (self->rtpin, peer);
-      g_clear_object (&self->rtpin);
-    }
-  g_clear_object (&self->jitterbuffer);
+  g_clear_pointer (&self->receiver, holler_rtp_receiver_free);
   g_clear_object (&self->volume);
   g_clear_object (&self->pcmin);
   g_clear_object (&self->send_pipeline);
@@ -474,28 +449,13 @@ holler_media_init (HollerMedia *self)
   self->stats.input_level_db = HOLLER_MEDIA_LEVEL_SILENT;
   self->stats.output_level_db = HOLLER_MEDIA_LEVEL_SILENT;
   self->context = g_main_context_ref_thread_default ();
-  holler_jitter_control_init (&self->jitter_control, HOLLER_JITTER_MIN_MS, HOLLER_JITTER_MAX_MS, 0);
 }
 
 void
 holler_media_set_jitter_buffer (HollerMedia *self, guint min_ms, guint max_ms)
 {
   g_return_if_fail (!self->started);
-  holler_jitter_control_init (&self->jitter_control, min_ms, max_ms, 0);
-}
-
-/* Answers the jitter buffer's upstream queries as a live source would: no
- * latency of our own. Without it the latency query fails, the sinks get
- * none, and a clock-synced sink (pulsesink) drops every buffer as late. */
-static gboolean
-rtp_input_query (GstPad *pad, GstObject *parent, GstQuery *query)
-{
-  if (GST_QUERY_TYPE (query) == GST_QUERY_LATENCY)
-    {
-      gst_query_set_latency (query, TRUE, 0, 0);
-      return TRUE;
-    }
-  return gst_pad_query_default (pad, parent, query);
+  holler_rtp_receiver_set_bounds (self->receiver, min_ms, max_ms);
 }
 
 /* Feed mode (greeting, silence, echo): the send pipeline starts at an
@@ -602,8 +562,8 @@ holler_media_new (const char *input, const char *greeting, const char *output, g
                                    in_desc ? in_desc : "", in_desc ? " ! " : "", dsp_desc ? dsp_desc : "",
                                    opus_pt, mux, live ? "false" : "true", dtmf);
     }
-  /* No source element: holler_media_push_rtp() pushes into the jitter
-   * buffer from the main context (see there). */
+  /* No source element: received RTP goes into the jitter buffer from the
+   * main context (holler-media-receive.c). */
   recv_desc = g_strdup_printf ("rtpjitterbuffer name=jbuf do-lost=true ! rtpopusdepay "
                                "! opusdec plc=true use-inband-fec=true ! audioconvert ! audioresample "
                                "! audio/x-raw,format=S16LE,rate=48000,channels=1 ! identity name=meter"
@@ -662,14 +622,11 @@ holler_media_new (const char *input, const char *greeting, const char *output, g
       gst_element_set_locked_state (dtmfsrc, TRUE);
       self->dtmf = holler_dtmf_sender_new (dtmfsrc);
     }
-  self->jitterbuffer = gst_bin_get_by_name (GST_BIN (self->recv_pipeline), "jbuf");
-  self->opus_pt = opus_pt;
-  self->rtpin = gst_pad_new ("rtpin", GST_PAD_SRC);
-  gst_pad_set_query_function (self->rtpin, rtp_input_query);
   {
-    g_autoptr(GstPad) jbuf_sink = gst_element_get_static_pad (self->jitterbuffer, "sink");
+    g_autoptr(GstElement) jitterbuffer = gst_bin_get_by_name (GST_BIN (self->recv_pipeline), "jbuf");
 
-    if (gst_pad_link (self->rtpin, jbuf_sink) != GST_PAD_LINK_OK)
+    self->receiver = holler_rtp_receiver_new (self->recv_pipeline, jitterbuffer, opus_pt);
+    if (self->receiver == NULL)
       {
         g_set_error_literal (error, HOLLER_ERROR, HOLLER_ERROR_MEDIA, _("Could not build the audio output"));
         return NULL;
@@ -689,43 +646,11 @@ holler_media_new (const char *input, const char *greeting, const char *output, g
   return g_steal_pointer (&self);
 }
 
-/* The receive pipeline starts at the jitter buffer. An appsrc in front of
- * it would add a thread and a hand-over per packet (main loop → appsrc's
- * queue → its streaming thread → jitter buffer); the jitter buffer's chain
- * only stores the packet and wakes its own thread, so the main context
- * calls it directly. These are the events an appsrc would send first. */
-static void
-start_rtp_input (HollerMedia *self)
-{
-  g_autofree char *stream_id = g_strdup_printf ("holler-rtp-%p", (void *) self);
-  g_autoptr(GstCaps) caps = gst_caps_new_simple ("application/x-rtp", "media", G_TYPE_STRING, "audio",
-                                                 "clock-rate", G_TYPE_INT, SAMPLE_RATE,
-                                                 "encoding-name", G_TYPE_STRING, "OPUS",
-                                                 "payload", G_TYPE_INT, (int) self->opus_pt,
-                                                 "sprop-stereo", G_TYPE_STRING, "0", NULL);
-  GstSegment segment;
-
-  /* sprop-stereo=0: mono straight from the decoder. Without it Opus RTP
-   * counts as stereo (RFC 7587), opusdec decodes two channels and
-   * audioconvert mixes them down again, every packet; we play mono
-   * anyway, and libopus downmixes a stereo stream itself. */
-  gst_pad_set_active (self->rtpin, TRUE);
-  gst_segment_init (&segment, GST_FORMAT_TIME);
-  gst_pad_push_event (self->rtpin, gst_event_new_stream_start (stream_id));
-  gst_pad_push_event (self->rtpin, gst_event_new_caps (caps));
-  gst_pad_push_event (self->rtpin, gst_event_new_segment (&segment));
-}
-
 gboolean
 holler_media_start (HollerMedia *self, GError **error)
 {
   if (self->started)
     return TRUE;
-  holler_jitter_control_init (&self->jitter_control, self->jitter_control.min_ms, self->jitter_control.max_ms,
-                              g_get_monotonic_time ());
-  self->next_jitter_check = g_get_monotonic_time () + JITTER_CHECK_US;
-  self->stats.jitter_buffer_ms = self->jitter_control.latency_ms;
-  g_object_set (self->jitterbuffer, "latency", self->jitter_control.latency_ms, NULL);
   if (gst_element_set_state (self->recv_pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE
       || gst_element_set_state (self->send_pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
     {
@@ -733,84 +658,11 @@ holler_media_start (HollerMedia *self, GError **error)
                            _("Could not start audio (is the audio device available?)"));
       return FALSE;
     }
-  start_rtp_input (self);
+  holler_rtp_receiver_start (self->receiver);
   if (self->feed != NULL && !holler_media_feed_start (self->feed, error))
     return FALSE;
   self->started = TRUE;
   return TRUE;
-}
-
-/* @timed: the packet's RTP timestamp is its sampling time. Not for
- * telephone-events, whose packets all carry their event's start (RFC 4733
- * §2.3.1): they count for loss but not for jitter. */
-static void
-update_receive_stats (HollerMedia *self, const guint8 *data, gsize len, gboolean timed)
-{
-  guint16 seq = (data[2] << 8) | data[3];
-  guint32 ts = ((guint32) data[4] << 24) | (data[5] << 16) | (data[6] << 8) | data[7];
-  gint64 arrival = g_get_monotonic_time () * (SAMPLE_RATE / 1000) / 1000;
-  gint64 transit = arrival - (gint64) ts;
-  guint64 expected;
-
-  if (!self->have_seq)
-    {
-      self->have_seq = TRUE;
-      self->max_seq = seq;
-      self->base_seq = seq;
-    }
-  else if ((guint16) (seq - self->max_seq) < 0x8000)
-    {
-      if (seq < self->max_seq)
-        self->cycles += 0x10000;   /* wrapped */
-      self->max_seq = seq;
-    }
-  self->received_for_loss++;
-
-  /* RFC 3550 A.8 */
-  if (timed && self->have_transit)
-    {
-      gint64 d = transit - self->last_transit;
-      self->jitter += (fabs ((double) d) - self->jitter) / 16.0;
-    }
-  if (timed)
-    {
-      self->have_transit = TRUE;
-      self->last_transit = transit;
-    }
-
-  expected = (guint64) self->cycles + self->max_seq - self->base_seq + 1;
-  g_mutex_lock (&self->lock);
-  self->stats.packets_received++;
-  self->stats.bytes_received += len;
-  self->stats.packets_lost = (gint64) expected - (gint64) self->received_for_loss;
-  self->stats.jitter_ms = self->jitter / (SAMPLE_RATE / 1000.0);
-  g_mutex_unlock (&self->lock);
-}
-
-/* Every 0.5 s of received audio: let the jitter buffer follow the path
- * (holler-jitter.h). "late" counts packets that came after their play-out
- * deadline; lost ones that never came are the FEC's and PLC's business. */
-static void
-adapt_jitter_buffer (HollerMedia *self)
-{
-  g_autoptr(GstStructure) jb = NULL;
-  gint64 now = g_get_monotonic_time ();
-  guint64 late = 0;
-
-  if (now < self->next_jitter_check || self->jitter_control.min_ms == self->jitter_control.max_ms)
-    return;
-  self->next_jitter_check = now + JITTER_CHECK_US;
-  g_object_get (self->jitterbuffer, "stats", &jb, NULL);
-  if (jb == NULL || !gst_structure_get_uint64 (jb, "num-late", &late))
-    return;
-  if (!holler_jitter_control_update (&self->jitter_control, self->jitter / (SAMPLE_RATE / 1000.0), late, now))
-    return;
-  g_debug ("jitter buffer %u ms (jitter %.1f ms, %" G_GUINT64_FORMAT " late)",
-           self->jitter_control.latency_ms, self->jitter / (SAMPLE_RATE / 1000.0), late);
-  g_object_set (self->jitterbuffer, "latency", self->jitter_control.latency_ms, NULL);
-  g_mutex_lock (&self->lock);
-  self->stats.jitter_buffer_ms = self->jitter_control.latency_ms;
-  g_mutex_unlock (&self->lock);
 }
 
 void
@@ -818,7 +670,7 @@ holler_media_count_rtp (HollerMedia *self, const guint8 *data, gsize len)
 {
   if (!self->started || self->stopping || len < 12 || (data[0] >> 6) != 2)
     return;
-  update_receive_stats (self, data, len, FALSE);
+  holler_rtp_receiver_count (self->receiver, data, len);
 }
 
 gboolean
@@ -844,26 +696,9 @@ holler_media_send_dtmf (HollerMedia *self, const char *digits, GError **error)
 void
 holler_media_push_rtp (HollerMedia *self, const guint8 *data, gsize len)
 {
-  GstBuffer *buffer;
-  GstClock *clock;
-
   if (!self->started || self->stopping || len < 12 || (data[0] >> 6) != 2)
     return;
-  update_receive_stats (self, data, len, TRUE);
-  adapt_jitter_buffer (self);
-  buffer = gst_buffer_new_memdup (data, len);
-  /* the arrival time, in the pipeline's running time, is what the jitter
-   * buffer schedules by (appsrc's do-timestamp did the same) */
-  clock = gst_element_get_clock (self->recv_pipeline);
-  if (clock != NULL)
-    {
-      GstClockTime now = gst_clock_get_time (clock);
-      GstClockTime base = gst_element_get_base_time (self->recv_pipeline);
-
-      GST_BUFFER_DTS (buffer) = GST_BUFFER_PTS (buffer) = now > base ? now - base : 0;
-      gst_object_unref (clock);
-    }
-  gst_pad_push (self->rtpin, buffer);
+  holler_rtp_receiver_push (self->receiver, data, len);
 }
 
 void
@@ -876,17 +711,11 @@ holler_media_set_muted (HollerMedia *self, gboolean muted)
 void
 holler_media_get_stats (HollerMedia *self, HollerMediaStats *stats)
 {
-  g_autoptr(GstStructure) jb = NULL;
-  guint64 lost = 0, late = 0;
-
   g_mutex_lock (&self->lock);
   *stats = self->stats;
   g_mutex_unlock (&self->lock);
-  /* what the decoder had to conceal: never arrived, or arrived too late */
-  if (self->jitterbuffer != NULL)
-    g_object_get (self->jitterbuffer, "stats", &jb, NULL);
-  if (jb != NULL && gst_structure_get_uint64 (jb, "num-lost", &lost) && gst_structure_get_uint64 (jb, "num-late", &late))
-    stats->packets_concealed = lost + late;
+  if (self->receiver != NULL)
+    holler_rtp_receiver_get_stats (self->receiver, stats);
 }
 
 static gboolean
@@ -927,7 +756,7 @@ holler_media_stop_async (HollerMedia *self, GCancellable *cancellable,
   g_clear_pointer (&self->dtmf, holler_dtmf_sender_free);
   gst_element_set_state (self->send_pipeline, GST_STATE_NULL);
   /* EOS through the receive side makes wavenc write the final sizes. */
-  gst_pad_push_event (self->rtpin, gst_event_new_eos ());
+  holler_rtp_receiver_end (self->receiver);
   self->stop_timeout_id = g_timeout_add (STOP_TIMEOUT_MS, on_stop_timeout, self);
 }
 

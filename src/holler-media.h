@@ -73,6 +73,7 @@ void     holler_media_count_rtp (HollerMedia *self, const guint8 *data, gsize le
  * digits. Main context. */
 gboolean holler_media_send_dtmf (HollerMedia *self, const char *digits, GError **error);
 void     holler_media_set_muted (HollerMedia *self, gboolean muted);
+/* Main context (the receive statistics are kept there). */
 void     holler_media_get_stats (HollerMedia *self, HollerMediaStats *stats);
 /* Ends the streams so files are finalised (WAV header sizes written). */
 void     holler_media_stop_async  (HollerMedia *self, GCancellable *cancellable,
