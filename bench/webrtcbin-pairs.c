@@ -28,8 +28,7 @@
 #include <gst/webrtc/webrtc.h>
 #include <nice/agent.h>
 
-#define OPUS_PT 111
-#define SAMPLE_RATE 48000
+#include "webrtcbin-common.h"
 #define READY_BUFFERS 5
 
 typedef struct _Peer Peer;
@@ -78,9 +77,7 @@ on_pad_added (GstElement *webrtc, GstPad *pad, gpointer user_data)
 
   if (GST_PAD_DIRECTION (pad) != GST_PAD_SRC)
     return;
-  desc = g_strdup_printf ("rtpopusdepay ! opusdec plc=true use-inband-fec=true ! audioconvert ! audioresample "
-                          "! audio/x-raw,format=S16LE,rate=%d,channels=1 ! identity name=meter "
-                          "! fakesink sync=false", SAMPLE_RATE);
+  desc = bench_webrtc_receive_description ("fakesink sync=false");
   bin = gst_parse_bin_from_description (desc, TRUE, &error);
   if (bin == NULL)
     {
@@ -175,51 +172,6 @@ on_connection_state (GObject *webrtc, GParamSpec *pspec, gpointer user_data)
     }
 }
 
-/* ---- building a peer (webrtcbin-peer.c's build_pipeline) ---- */
-
-static gboolean
-restrict_ice (Peer *self, GError **error)
-{
-  g_autoptr(GObject) ice = NULL;
-  g_autoptr(GObject) agent = NULL;
-  NiceAddress addr;
-
-  g_object_get (self->webrtc, "ice-agent", &ice, NULL);
-  if (ice != NULL && g_object_class_find_property (G_OBJECT_GET_CLASS (ice), "agent") != NULL)
-    g_object_get (ice, "agent", &agent, NULL);
-  if (agent == NULL || !NICE_IS_AGENT (agent))
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "webrtcbin's ICE agent has no libnice agent");
-      return FALSE;
-    }
-  g_object_set (agent, "upnp", FALSE, "ice-tcp", FALSE, NULL);
-  nice_address_init (&addr);
-  nice_address_set_from_string (&addr, "127.0.0.1");
-  nice_agent_add_local_address (NICE_AGENT (agent), &addr);
-  return TRUE;
-}
-
-static gboolean
-set_codec_preferences (Peer *self, GError **error)
-{
-  g_autoptr(GstPad) pad = gst_element_get_static_pad (self->webrtc, "sink_0");
-  g_autoptr(GstWebRTCRTPTransceiver) transceiver = NULL;
-  g_autoptr(GstCaps) caps = NULL;
-
-  if (pad != NULL)
-    g_object_get (pad, "transceiver", &transceiver, NULL);
-  if (transceiver == NULL)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "webrtcbin has no transceiver for the audio");
-      return FALSE;
-    }
-  caps = gst_caps_new_simple ("application/x-rtp", "media", G_TYPE_STRING, "audio",
-                              "encoding-name", G_TYPE_STRING, "OPUS", "clock-rate", G_TYPE_INT, SAMPLE_RATE,
-                              "encoding-params", G_TYPE_STRING, "2", "payload", G_TYPE_INT, OPUS_PT, NULL);
-  g_object_set (transceiver, "codec-preferences", caps, NULL);
-  return TRUE;
-}
-
 static gboolean
 on_bus_message (GstBus *bus, GstMessage *message, gpointer user_data)
 {
@@ -240,22 +192,18 @@ on_bus_message (GstBus *bus, GstMessage *message, gpointer user_data)
 static gboolean
 build_peer (Peer *self, GError **error)
 {
-  g_autofree char *desc = NULL;
+  static const char *const loopback[] = { "127.0.0.1", NULL };
+  g_autofree char *desc = NULL, *source = NULL;
   g_autoptr(GstBus) bus = NULL;
 
-  desc = g_strdup_printf ("webrtcbin name=webrtc bundle-policy=max-bundle latency=60 "
-                          "audiotestsrc is-live=true wave=sine freq=%d volume=0.5 samplesperbuffer=960 "
-                          "! audioconvert ! audioresample ! audio/x-raw,rate=%d,channels=1 "
-                          "! opusenc bitrate=32000 frame-size=20 inband-fec=true packet-loss-percentage=5 "
-                          "! rtpopuspay pt=%d "
-                          "! application/x-rtp,media=audio,encoding-name=OPUS,clock-rate=%d,payload=%d "
-                          "! webrtc.",
-                          self->outgoing ? 440 : 880, SAMPLE_RATE, OPUS_PT, SAMPLE_RATE, OPUS_PT);
+  source = g_strdup_printf ("audiotestsrc is-live=true wave=sine freq=%d volume=0.5 samplesperbuffer=960",
+                            self->outgoing ? 440 : 880);
+  desc = bench_webrtc_send_description (source);
   self->pipeline = gst_parse_launch (desc, error);
   if (self->pipeline == NULL)
     return FALSE;
   self->webrtc = gst_bin_get_by_name (GST_BIN (self->pipeline), "webrtc");
-  if (!restrict_ice (self, error) || !set_codec_preferences (self, error))
+  if (!bench_webrtc_restrict_ice (self->webrtc, loopback, error) || !bench_webrtc_set_codec_preferences (self->webrtc, error))
     return FALSE;
   g_signal_connect (self->webrtc, "on-negotiation-needed", G_CALLBACK (on_negotiation_needed), self);
   g_signal_connect (self->webrtc, "on-ice-candidate", G_CALLBACK (on_ice_candidate), self);

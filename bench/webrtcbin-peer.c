@@ -33,8 +33,7 @@
 
 #include "holler-tone.h"
 
-#define OPUS_PT 111
-#define SAMPLE_RATE 48000
+#include "webrtcbin-common.h"
 #define ANALYSIS_WINDOW 4800   /* 100 ms analysed once a second, as holler does */
 
 typedef struct {
@@ -263,9 +262,7 @@ on_pad_added (GstElement *webrtc, GstPad *pad, gpointer user_data)
   if (GST_PAD_DIRECTION (pad) != GST_PAD_SRC)
     return;
   out = output_description (self->output);
-  desc = g_strdup_printf ("rtpopusdepay ! opusdec plc=true use-inband-fec=true ! audioconvert ! audioresample "
-                          "! audio/x-raw,format=S16LE,rate=%d,channels=1 ! identity name=meter ! %s",
-                          SAMPLE_RATE, out);
+  desc = bench_webrtc_receive_description (out);
   bin = gst_parse_bin_from_description (desc, TRUE, &error);
   if (bin == NULL)
     {
@@ -583,65 +580,6 @@ end_call (Peer *self, const char *reason, gboolean failed, gboolean send_bye)
   g_main_loop_quit (self->loop);
 }
 
-/* webrtcbin creates its libnice agent with the element: restrict it before
- * anything gathers. */
-static gboolean
-restrict_ice (Peer *self, GError **error)
-{
-  g_autoptr(GObject) ice = NULL;
-  g_autoptr(GObject) agent = NULL;
-
-  g_object_get (self->webrtc, "ice-agent", &ice, NULL);
-  if (ice == NULL || g_object_class_find_property (G_OBJECT_GET_CLASS (ice), "agent") == NULL)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "webrtcbin's ICE agent has no libnice agent");
-      return FALSE;
-    }
-  g_object_get (ice, "agent", &agent, NULL);
-  if (agent == NULL || !NICE_IS_AGENT (agent))
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "webrtcbin's ICE agent has no libnice agent");
-      return FALSE;
-    }
-  g_object_set (agent, "upnp", FALSE, "ice-tcp", FALSE, NULL);
-  for (char **a = self->ice_addresses; *a != NULL; a++)
-    {
-      NiceAddress addr;
-
-      nice_address_init (&addr);
-      if (!nice_address_set_from_string (&addr, *a) || !nice_agent_add_local_address (NICE_AGENT (agent), &addr))
-        {
-          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "bad --ice-address %s", *a);
-          return FALSE;
-        }
-    }
-  return TRUE;
-}
-
-/* Tell the transceiver its codec up front, so webrtcbin can offer or answer
- * before the first buffer has given its sink pad caps (an input such as
- * fdsrc may send nothing until the call is up). */
-static gboolean
-set_codec_preferences (Peer *self, GError **error)
-{
-  g_autoptr(GstPad) pad = gst_element_get_static_pad (self->webrtc, "sink_0");
-  g_autoptr(GstWebRTCRTPTransceiver) transceiver = NULL;
-  g_autoptr(GstCaps) caps = NULL;
-
-  if (pad != NULL)
-    g_object_get (pad, "transceiver", &transceiver, NULL);
-  if (transceiver == NULL)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "webrtcbin has no transceiver for the audio");
-      return FALSE;
-    }
-  caps = gst_caps_new_simple ("application/x-rtp", "media", G_TYPE_STRING, "audio",
-                              "encoding-name", G_TYPE_STRING, "OPUS", "clock-rate", G_TYPE_INT, SAMPLE_RATE,
-                              "encoding-params", G_TYPE_STRING, "2", "payload", G_TYPE_INT, OPUS_PT, NULL);
-  g_object_set (transceiver, "codec-preferences", caps, NULL);
-  return TRUE;
-}
-
 static gboolean
 build_pipeline (Peer *self, GError **error)
 {
@@ -653,18 +591,12 @@ build_pipeline (Peer *self, GError **error)
   else
     source = g_strdup_printf ("audiotestsrc is-live=true wave=sine freq=%.3f volume=0.5 samplesperbuffer=960",
                               self->tone_hz);
-  desc = g_strdup_printf ("webrtcbin name=webrtc bundle-policy=max-bundle latency=60 "
-                          "%s ! audioconvert ! audioresample ! audio/x-raw,rate=%d,channels=1 "
-                          "! opusenc bitrate=32000 frame-size=20 inband-fec=true packet-loss-percentage=5 "
-                          "! rtpopuspay pt=%d "
-                          "! application/x-rtp,media=audio,encoding-name=OPUS,clock-rate=%d,payload=%d "
-                          "! webrtc.",
-                          source, SAMPLE_RATE, OPUS_PT, SAMPLE_RATE, OPUS_PT);
+  desc = bench_webrtc_send_description (source);
   self->pipeline = gst_parse_launch (desc, error);
   if (self->pipeline == NULL)
     return FALSE;
   self->webrtc = gst_bin_get_by_name (GST_BIN (self->pipeline), "webrtc");
-  if (!restrict_ice (self, error) || !set_codec_preferences (self, error))
+  if (!bench_webrtc_restrict_ice (self->webrtc, (const char *const *) self->ice_addresses, error) || !bench_webrtc_set_codec_preferences (self->webrtc, error))
     return FALSE;
   g_signal_connect (self->webrtc, "on-negotiation-needed", G_CALLBACK (on_negotiation_needed), self);
   g_signal_connect (self->webrtc, "on-ice-candidate", G_CALLBACK (on_ice_candidate), self);
