@@ -26,6 +26,42 @@ not_json (GError **error, const char *format, ...)
   return FALSE;
 }
 
+/* The code unit of a "\\uXXXX" escape at @text[@i] (the backslash), or -1 */
+static gint
+escape_unit (const char *text, gsize length, gsize i)
+{
+  gint unit = 0;
+
+  if (length - i < 6 || text[i + 1] != 'u')
+    return -1;
+  for (int k = 2; k < 6; k++)
+    {
+      gint digit = g_ascii_xdigit_value (text[i + k]);
+
+      if (digit < 0)
+        return -1;
+      unit = unit * 16 + digit;
+    }
+  return unit;
+}
+
+/* A UTF-16 surrogate escape must come as a high-low pair; json-glib reports
+ * a lone one as an "unterminated string constant", which misleads.
+ * Returns the bytes the pair spans after the backslash, 1 for any other
+ * escape, 0 for a lone surrogate. */
+static gsize
+escape_span (const char *text, gsize length, gsize i)
+{
+  gint unit = escape_unit (text, length, i);
+
+  if (unit < 0xD800 || unit > 0xDFFF)
+    return 1;
+  if (unit >= 0xDC00)
+    return 0;
+  unit = length - i >= 12 && text[i + 6] == '\\' ? escape_unit (text, length, i + 6) : -1;
+  return unit >= 0xDC00 && unit <= 0xDFFF ? 11 : 0;
+}
+
 /* Strict JSON only, checked before json-glib sees the text. json-glib also
  * takes comments, single quotes and several values in a row (keeping only
  * the first), and its recursion overflows the stack on deep nesting. Once
@@ -52,9 +88,14 @@ holler_json_check_strict (const char *text, gsize length, GError **error)
           else if (c == '\\')
             {
               /* json-glib would silently cut the string short there */
+              gsize span;
+
               if (length - i >= 6 && memcmp (text + i + 1, "u0000", 5) == 0)
                 return not_json (error, _("Not JSON: string with \\u0000 at offset %zu"), i);
-              i++;
+              if ((span = escape_span (text, length, i)) == 0)
+                return not_json (error, _("Not JSON: unpaired UTF-16 surrogate escape “%.6s” at offset %zu"),
+                                 text + i, i);
+              i += span;
             }
           continue;
         }

@@ -66,8 +66,8 @@ quote_peer_text (const char *text)
 }
 
 /* A string member: absent or null is fine unless @required, anything else
- * not. json-glib turns a lone surrogate escape into invalid UTF-8, hence
- * the check. */
+ * not. json-glib turns a lone surrogate escape into invalid UTF-8; the
+ * strict gate refuses those first, the check stays as a second line. */
 static gboolean
 get_string (JsonObject *obj, const char *name, gboolean required, char **out, GError **error)
 {

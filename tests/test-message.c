@@ -302,6 +302,9 @@ test_error_messages (void)
   g_autofree char *long_message = parse_fails (long_type, -1);
   g_autofree char *not_object = parse_fails ("[]", -1);
   g_autofree char *not_json = parse_fails ("hello", -1);
+  g_autofree char *lone_high = parse_fails ("{\"type\":\"bye\",\"reason\":\"a\\ud800b\"}", -1);
+  g_autofree char *lone_low = parse_fails ("{\"type\":\"bye\",\"reason\":\"\\udfff\\ud800\"}", -1);
+  g_autofree char *high_high = parse_fails ("{\"type\":\"bye\",\"reason\":\"\\ud800\\ud800\"}", -1);
 
   g_assert_nonnull (strstr (unknown, "dance"));
   g_assert_nonnull (strstr (no_type, "type"));
@@ -314,6 +317,11 @@ test_error_messages (void)
   g_assert_cmpuint (strlen (long_message), <, 200);
   g_assert_nonnull (strstr (not_object, "object"));
   g_assert_nonnull (strstr (not_json, "JSON"));
+  /* json-glib itself calls these an "unterminated string constant" */
+  g_assert_nonnull (strstr (lone_high, "surrogate"));
+  g_assert_nonnull (strstr (lone_high, "\\ud800"));
+  g_assert_nonnull (strstr (lone_low, "\\udfff"));
+  g_assert_nonnull (strstr (high_high, "surrogate"));
 }
 
 /* json-glib recurses per level: a 256 KiB line must not blow the stack,
