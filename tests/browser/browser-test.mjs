@@ -170,6 +170,16 @@ async function browserTone(page) {
   return { hz: Math.round(hz * 10) / 10, db: Math.round(db * 10) / 10 };
 }
 
+// Waits until the browser hears @hz (the media needs a moment after
+// "active" on a loaded machine), at most @timeoutMs; returns the last reading.
+async function untilHeard(page, hz, timeoutMs = 10000) {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const heard = await browserTone(page);
+    if (Math.abs(heard.hz - hz) < TONE_TOLERANCE || Date.now() > end) return heard;
+  }
+}
+
 // --- the tests ----------------------------------------------------------------
 
 let pageLog;
@@ -190,8 +200,7 @@ async function hollerCallsBrowser(context) {
   await waitEvent(holler, 'state active', (e) => e.event === 'state' && e.state === 'active', 5000);
   const pair = findEvent(holler, (e) => e.event === 'selected-pair');
   note(`holler's selected pair: ${JSON.stringify(pair)}`);
-  await sleep(2000);
-  const heard = await browserTone(page);
+  const heard = await untilHeard(page, HOLLER_TONE);
   check(Math.abs(heard.hz - HOLLER_TONE) < TONE_TOLERANCE,
         `the browser hears holler's ${HOLLER_TONE} Hz`, heard);
 
@@ -227,14 +236,16 @@ async function browserCallsHoller(context) {
   await page.click('#call');
   await waitFor('page state active', async () => (await pageState(page)) === 'active', 10000);
   await waitEvent(holler, 'state active', (e) => e.event === 'state' && e.state === 'active', 5000);
-  await sleep(2000);
-  const heard = await browserTone(page);
+  const heard = await untilHeard(page, HOLLER_TONE);
   check(Math.abs(heard.hz - HOLLER_TONE) < TONE_TOLERANCE,
         `the browser hears holler's ${HOLLER_TONE} Hz`, heard);
 
   // mute: holler's level events (one a second) must drop by > 30 dB
   const levelsSince = (t) => holler.events.filter((e) => e.event === 'level' && e.arrived > t);
-  const before = levelsSince(0).slice(-2);
+  // the level before muting: two whole seconds measured once audio flowed
+  const heardAt = Date.now();
+  await waitFor('two level events while audio flows', async () => levelsSince(heardAt + 1100).length >= 2, 8000);
+  const before = levelsSince(heardAt + 1100).slice(-2);
   // a level event covers the second before it: the first one more than
   // 1.1 s after the click measured only muted (or unmuted) audio
   const muteAt = Date.now();
@@ -308,8 +319,12 @@ async function mdnsAndTcpCandidates(context, hollerCalls) {
         'holler ignores mDNS and TCP candidates with a warning', warnings);
   check(pair.remote_type === 'prflx', 'holler connects to the peer-reflexive address the checks came from',
         `${pair.local_type} ${pair.local_address} ↔ ${pair.remote_type} ${pair.remote_address}`);
-  await sleep(2000);
-  const heard = await browserTone(page);
+  const heard = await untilHeard(page, HOLLER_TONE);
+  const hollerHears = () => {
+    const last = holler.events.filter((e) => e.event === 'level').pop();
+    return last && Math.abs(last.tone_hz - BROWSER_TONE) < TONE_TOLERANCE ? last : null;
+  };
+  await waitFor('holler hearing the browser', hollerHears, 10000).catch(() => null);
   const level = holler.events.filter((e) => e.event === 'level').pop();
   check(Math.abs(heard.hz - HOLLER_TONE) < TONE_TOLERANCE && level
         && Math.abs(level.tone_hz - BROWSER_TONE) < TONE_TOLERANCE,
