@@ -4,6 +4,7 @@
 
 #include "config.h"
 #include <errno.h>
+#include <fcntl.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 #include "holler-daemon.h"
@@ -384,17 +385,41 @@ holler_daemon_new (HollerSignaling *signaling, const HollerCallOptions *options,
   return self;
 }
 
-gboolean
-holler_daemon_start (HollerDaemon *self, GError **error)
+/* The record directory exists (made if missing) and we may create files in
+ * it: found out at start-up, not by the first caller. */
+static gboolean
+check_record_dir (const char *dir, GError **error)
 {
-  if (self->policy.record_dir != NULL && g_mkdir_with_parents (self->policy.record_dir, 0700) != 0)
+  g_autofree char *probe = g_build_filename (dir, ".holler-write-test-XXXXXX", NULL);
+  int fd;
+
+  if (g_mkdir_with_parents (dir, 0700) != 0)
     {
       int saved = errno;
 
       g_set_error (error, HOLLER_ERROR, HOLLER_ERROR_CONFIG, _("Cannot create the record directory %s: %s"),
-                   self->policy.record_dir, g_strerror (saved));
+                   dir, g_strerror (saved));
       return FALSE;
     }
+  fd = g_mkstemp_full (probe, O_RDWR | O_CLOEXEC, 0600);
+  if (fd < 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, HOLLER_ERROR, HOLLER_ERROR_CONFIG, _("Cannot write to the record directory %s: %s"),
+                   dir, g_strerror (saved));
+      return FALSE;
+    }
+  g_close (fd, NULL);
+  g_unlink (probe);
+  return TRUE;
+}
+
+gboolean
+holler_daemon_start (HollerDaemon *self, GError **error)
+{
+  if (self->policy.record_dir != NULL && !check_record_dir (self->policy.record_dir, error))
+    return FALSE;
   if (!holler_signaling_start (self->signaling, error))
     return FALSE;
   report (self, "listening", NULL, _("Answering service “%s” is up (at most %u calls at once)"),
