@@ -49,6 +49,9 @@ gboolean holler_call_start  (HollerCall *self, GError **error);
 gboolean holler_call_answer (HollerCall *self, GError **error);
 void     holler_call_handle_message   (HollerCall *self, const HollerMessage *msg);
 void     holler_call_signaling_closed (HollerCall *self, const GError *error);
+/* Ends the call as failed, the reason from the error's code (e.g.
+ * HOLLER_ERROR_INVALID_SDP → "bad-sdp"), sending bye with it. */
+void     holler_call_fail (HollerCall *self, const GError *error);
 /* Ends the call with a reason ("hangup", "rejected", ...), sending bye. */
 void     holler_call_hangup (HollerCall *self, const char *reason);
 /* An active call moves to a new ICE session (new credentials, fresh
