@@ -33,6 +33,8 @@ G_DECLARE_FINAL_TYPE (HollerCall, holler_call, HOLLER, CALL, GObject)
  *   "state-changed" (guint state)
  *   "ended"  ()   after media is stopped and files are closed; see
  *                 holler_call_get_end_reason() and holler_call_failed()
+ *   "recording-failed" (const char *message)  the recording (an ogg:
+ *                 output) stopped, e.g. on a full disk; the call goes on
  */
 /* @peer: the callee's id on a routed backend (put in "to"), or NULL */
 HollerCall *holler_call_new_outgoing (HollerSignaling *signaling, const char *peer,

@@ -47,6 +47,7 @@ entry_free (Entry *e)
   g_clear_object (&e->pub.call);
   g_free (e->pub.recording);
   g_free (e->pub.sidecar);
+  g_free (e->pub.recording_error);
   g_free (e);
 }
 
@@ -129,6 +130,22 @@ on_call_state_changed (HollerCall *call, guint state, gpointer user_data)
 {
   Entry *e = user_data;
 
+  g_signal_emit (e->daemon, signals[SIGNAL_CALL_CHANGED], 0, &e->pub);
+}
+
+/* The call goes on without its recording: say so in the sidecar (if the
+ * disk still takes it; the final write has room set aside) and on D-Bus. */
+static void
+on_recording_failed (HollerCall *call, const char *message, gpointer user_data)
+{
+  Entry *e = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (e->pub.recording_error != NULL)
+    return;
+  e->pub.recording_error = g_strdup (message);
+  if (e->pub.sidecar != NULL && !holler_sidecar_write (&e->pub, FALSE, &error))
+    report (e->daemon, "warning", NULL, _("Could not write %s: %s"), e->pub.sidecar, error->message);
   g_signal_emit (e->daemon, signals[SIGNAL_CALL_CHANGED], 0, &e->pub);
 }
 
@@ -215,6 +232,7 @@ adopt (HollerDaemon *self, Entry *e)
   g_ptr_array_add (self->entries, e);
   g_signal_connect (e->pub.call, "ended", G_CALLBACK (on_call_ended), e);
   g_signal_connect (e->pub.call, "state-changed", G_CALLBACK (on_call_state_changed), e);
+  g_signal_connect (e->pub.call, "recording-failed", G_CALLBACK (on_recording_failed), e);
   if (e->pub.sidecar != NULL && !holler_sidecar_write (&e->pub, FALSE, &error))
     report (self, "warning", NULL, _("Could not write %s: %s"), e->pub.sidecar, error->message);
   g_signal_emit (self, signals[SIGNAL_CALL_ADDED], 0, &e->pub);
