@@ -62,7 +62,6 @@ struct _HollerCall
 void holler_call_send_message (HollerCall *self, HollerMessage *msg);
 void holler_call_end (HollerCall *self, const char *reason, gboolean failed, gboolean send_bye,
                       const char *message);
-void holler_call_fail (HollerCall *self, const GError *error);
 void holler_call_emit_pair (HollerCall *self);
 HollerSdpDescription *holler_call_local_description (HollerCall *self, HollerDtlsSetup setup, GError **error);
 void holler_call_add_remote_candidate (HollerCall *self, const char *candidate);

@@ -28,6 +28,16 @@ holler_call_report_pair (HollerReporter *reporter, const char *label, const Holl
 }
 
 void
+holler_call_report_recording_failed (HollerReporter *reporter, const char *label, const GError *error)
+{
+  JsonObject *fields = json_object_new ();
+
+  json_object_set_string_member (fields, "recording_error", error->message);
+  holler_reporter_emit (reporter, label, "warning", fields,
+                        _("%s; the call goes on without recording"), error->message);
+}
+
+void
 holler_call_report_stats (HollerReporter *reporter, const char *label, const HollerMediaStats *stats,
                           const HollerSrtpStats *srtp)
 {

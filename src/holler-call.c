@@ -21,7 +21,7 @@
 #define DTMF_RECEIVED_KEEP 16
 #define MAX_EARLY_DTLS 16         /* datagrams: one handshake flight is a few */
 
-enum { SIGNAL_STATE_CHANGED, SIGNAL_ENDED, N_SIGNALS };
+enum { SIGNAL_STATE_CHANGED, SIGNAL_ENDED, SIGNAL_RECORDING_FAILED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 
@@ -249,6 +249,15 @@ on_media_error (HollerMedia *media, GError *error, gpointer user_data)
   holler_call_fail (user_data, error);
 }
 
+static void
+on_media_recording_failed (HollerMedia *media, GError *error, gpointer user_data)
+{
+  HollerCall *self = user_data;
+
+  holler_call_report_recording_failed (self->reporter, self->label, error);
+  g_signal_emit (self, signals[SIGNAL_RECORDING_FAILED], 0, error->message);
+}
+
 static gboolean
 start_media (HollerCall *self, GError **error)
 {
@@ -277,6 +286,7 @@ start_media (HollerCall *self, GError **error)
   g_signal_connect_object (self->media, "first-audio", G_CALLBACK (on_first_audio), self, 0);
   g_signal_connect_object (self->media, "level", G_CALLBACK (on_media_level), self, 0);
   g_signal_connect_object (self->media, "error", G_CALLBACK (on_media_error), self, 0);
+  g_signal_connect_object (self->media, "recording-failed", G_CALLBACK (on_media_recording_failed), self, 0);
   return holler_media_start (self->media, error);
 }
 
@@ -705,6 +715,9 @@ holler_call_class_init (HollerCallClass *klass)
   signals[SIGNAL_ENDED] = g_signal_new ("ended", G_TYPE_FROM_CLASS (klass),
                                         G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                         G_TYPE_NONE, 0);
+  signals[SIGNAL_RECORDING_FAILED] = g_signal_new ("recording-failed", G_TYPE_FROM_CLASS (klass),
+                                                   G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                                   G_TYPE_NONE, 1, G_TYPE_STRING);
 }
 
 static void

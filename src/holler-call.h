@@ -33,6 +33,8 @@ G_DECLARE_FINAL_TYPE (HollerCall, holler_call, HOLLER, CALL, GObject)
  *   "state-changed" (guint state)
  *   "ended"  ()   after media is stopped and files are closed; see
  *                 holler_call_get_end_reason() and holler_call_failed()
+ *   "recording-failed" (const char *message)  the recording (an ogg:
+ *                 output) stopped, e.g. on a full disk; the call goes on
  */
 /* @peer: the callee's id on a routed backend (put in "to"), or NULL */
 HollerCall *holler_call_new_outgoing (HollerSignaling *signaling, const char *peer,
@@ -49,6 +51,9 @@ gboolean holler_call_start  (HollerCall *self, GError **error);
 gboolean holler_call_answer (HollerCall *self, GError **error);
 void     holler_call_handle_message   (HollerCall *self, const HollerMessage *msg);
 void     holler_call_signaling_closed (HollerCall *self, const GError *error);
+/* Ends the call as failed, the reason from the error's code (e.g.
+ * HOLLER_ERROR_INVALID_SDP → "bad-sdp"), sending bye with it. */
+void     holler_call_fail (HollerCall *self, const GError *error);
 /* Ends the call with a reason ("hangup", "rejected", ...), sending bye. */
 void     holler_call_hangup (HollerCall *self, const char *reason);
 /* An active call moves to a new ICE session (new credentials, fresh

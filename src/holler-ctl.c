@@ -115,6 +115,11 @@ print_call (GVariant *props, JsonBuilder *b)
       json_builder_add_boolean_value (b, muted);
       json_builder_set_member_name (b, "recording");
       json_builder_add_string_value (b, prop_string (props, "Recording"));
+      if (*prop_string (props, "RecordingError") != '\0')
+        {
+          json_builder_set_member_name (b, "recording_error");
+          json_builder_add_string_value (b, prop_string (props, "RecordingError"));
+        }
       if (stats != NULL)
         add_stats_json (b, stats);
       json_builder_end_object (b);
@@ -122,11 +127,11 @@ print_call (GVariant *props, JsonBuilder *b)
     }
   if (stats != NULL)
     g_variant_lookup (stats, "pair-type", "&s", &pair);
-  printf ("%-4u %-10s %-8s %-20s %-12s loss %5.1f %%  jitter %5.1f ms  %6.1f kbit/s%s\n",
+  printf ("%-4u %-10s %-8s %-20s %-12s loss %5.1f %%  jitter %5.1f ms  %6.1f kbit/s%s%s\n",
           number, prop_string (props, "State"), prop_string (props, "Direction"), prop_string (props, "Peer"),
           pair ? pair : "-", stats ? stat_double (stats, "loss-percent") : 0,
           stats ? stat_double (stats, "jitter-ms") : 0, stats ? stat_double (stats, "bitrate-kbps") : 0,
-          muted ? _("  muted") : "");
+          muted ? _("  muted") : "", *prop_string (props, "RecordingError") ? _("  recording stopped") : "");
 }
 
 static gint

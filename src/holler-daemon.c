@@ -4,6 +4,7 @@
 
 #include "config.h"
 #include <errno.h>
+#include <fcntl.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 #include "holler-daemon.h"
@@ -46,6 +47,7 @@ entry_free (Entry *e)
   g_clear_object (&e->pub.call);
   g_free (e->pub.recording);
   g_free (e->pub.sidecar);
+  g_free (e->pub.recording_error);
   g_free (e);
 }
 
@@ -128,6 +130,22 @@ on_call_state_changed (HollerCall *call, guint state, gpointer user_data)
 {
   Entry *e = user_data;
 
+  g_signal_emit (e->daemon, signals[SIGNAL_CALL_CHANGED], 0, &e->pub);
+}
+
+/* The call goes on without its recording: say so in the sidecar (if the
+ * disk still takes it; the final write has room set aside) and on D-Bus. */
+static void
+on_recording_failed (HollerCall *call, const char *message, gpointer user_data)
+{
+  Entry *e = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (e->pub.recording_error != NULL)
+    return;
+  e->pub.recording_error = g_strdup (message);
+  if (e->pub.sidecar != NULL && !holler_sidecar_write (&e->pub, FALSE, &error))
+    report (e->daemon, "warning", NULL, _("Could not write %s: %s"), e->pub.sidecar, error->message);
   g_signal_emit (e->daemon, signals[SIGNAL_CALL_CHANGED], 0, &e->pub);
 }
 
@@ -214,6 +232,7 @@ adopt (HollerDaemon *self, Entry *e)
   g_ptr_array_add (self->entries, e);
   g_signal_connect (e->pub.call, "ended", G_CALLBACK (on_call_ended), e);
   g_signal_connect (e->pub.call, "state-changed", G_CALLBACK (on_call_state_changed), e);
+  g_signal_connect (e->pub.call, "recording-failed", G_CALLBACK (on_recording_failed), e);
   if (e->pub.sidecar != NULL && !holler_sidecar_write (&e->pub, FALSE, &error))
     report (self, "warning", NULL, _("Could not write %s: %s"), e->pub.sidecar, error->message);
   g_signal_emit (self, signals[SIGNAL_CALL_ADDED], 0, &e->pub);
@@ -384,17 +403,41 @@ holler_daemon_new (HollerSignaling *signaling, const HollerCallOptions *options,
   return self;
 }
 
-gboolean
-holler_daemon_start (HollerDaemon *self, GError **error)
+/* The record directory exists (made if missing) and we may create files in
+ * it: found out at start-up, not by the first caller. */
+static gboolean
+check_record_dir (const char *dir, GError **error)
 {
-  if (self->policy.record_dir != NULL && g_mkdir_with_parents (self->policy.record_dir, 0700) != 0)
+  g_autofree char *probe = g_build_filename (dir, ".holler-write-test-XXXXXX", NULL);
+  int fd;
+
+  if (g_mkdir_with_parents (dir, 0700) != 0)
     {
       int saved = errno;
 
       g_set_error (error, HOLLER_ERROR, HOLLER_ERROR_CONFIG, _("Cannot create the record directory %s: %s"),
-                   self->policy.record_dir, g_strerror (saved));
+                   dir, g_strerror (saved));
       return FALSE;
     }
+  fd = g_mkstemp_full (probe, O_RDWR | O_CLOEXEC, 0600);
+  if (fd < 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, HOLLER_ERROR, HOLLER_ERROR_CONFIG, _("Cannot write to the record directory %s: %s"),
+                   dir, g_strerror (saved));
+      return FALSE;
+    }
+  g_close (fd, NULL);
+  g_unlink (probe);
+  return TRUE;
+}
+
+gboolean
+holler_daemon_start (HollerDaemon *self, GError **error)
+{
+  if (self->policy.record_dir != NULL && !check_record_dir (self->policy.record_dir, error))
+    return FALSE;
   if (!holler_signaling_start (self->signaling, error))
     return FALSE;
   report (self, "listening", NULL, _("Answering service “%s” is up (at most %u calls at once)"),

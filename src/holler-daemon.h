@@ -26,6 +26,7 @@ typedef struct {
   gint64 start_unix;         /* seconds */
   char *recording;           /* NULL without a record dir */
   char *sidecar;
+  char *recording_error;     /* why the recording stopped early, or NULL */
 } HollerDaemonCall;
 
 /* A long-running peer on a routed signaling backend: any number of calls
@@ -33,7 +34,8 @@ typedef struct {
  *
  * Signals:
  *   "call-added"   (gpointer HollerDaemonCall *)
- *   "call-changed" (gpointer HollerDaemonCall *)   its state changed
+ *   "call-changed" (gpointer HollerDaemonCall *)   its state changed, or
+ *                                                  its recording stopped
  *   "call-removed" (guint number)                  ended and written
  *   "finished"     ()   after holler_daemon_stop() every call has ended,
  *                       or signaling is gone for good

@@ -36,4 +36,19 @@ void holler_rtp_receiver_end        (HollerRtpReceiver *r);
  * concealed, jitter, the jitter buffer's length) */
 void holler_rtp_receiver_get_stats  (HollerRtpReceiver *r, HollerMediaStats *stats);
 
+/* holler-media-record.c: an ogg: recording written from an appsink; a
+ * failed write stops the recording, never the pipeline. */
+typedef struct _HollerRecorder HollerRecorder;
+
+/* Called once, on a streaming thread, with the error (owned by the callee) */
+typedef void (*HollerRecorderFailedFunc) (GError *error, gpointer user_data);
+
+/* Creates @path at once; if that fails the recorder drops everything and
+ * holler_recorder_take_open_error() says why. @appsink is borrowed. */
+HollerRecorder *holler_recorder_new (GstElement *appsink, const char *path,
+                                     HollerRecorderFailedFunc func, gpointer user_data);
+GError *holler_recorder_take_open_error (HollerRecorder *r);
+/* Once the pipeline is in NULL */
+void    holler_recorder_free (HollerRecorder *r);
+
 G_END_DECLS

@@ -146,11 +146,11 @@ holler_media_output_description (const char *spec)
   if (g_str_has_prefix (spec, "ogg:"))
     {
       /* Ogg Opus that survives a kill: a page at least every 0.5 s, each
-       * written through at once (no userspace buffer to lose). */
-      g_autofree char *q = holler_media_quote_path (spec + 4);
-      return g_strdup_printf ("opusenc bitrate=24000 frame-size=20 complexity=3 "
-                              "! oggmux max-delay=500000000 max-page-delay=500000000 "
-                              "! filesink location=%s buffer-mode=unbuffered", q);
+       * written through at once by the recorder (holler-media-record.c),
+       * which also survives a full disk. */
+      return g_strdup ("opusenc bitrate=24000 frame-size=20 complexity=3 "
+                       "! oggmux max-delay=500000000 max-page-delay=500000000 "
+                       "! appsink name=recorder sync=false");
     }
   if (g_strcmp0 (spec, "null") == 0)
     return g_strdup ("fakesink sync=false");

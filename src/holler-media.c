@@ -25,7 +25,7 @@
 #define RTP_BUF_SIZE 1500
 #define STOP_TIMEOUT_MS 2000
 
-enum { SIGNAL_FIRST_AUDIO, SIGNAL_LEVEL, SIGNAL_ERROR, N_SIGNALS };
+enum { SIGNAL_FIRST_AUDIO, SIGNAL_LEVEL, SIGNAL_ERROR, SIGNAL_RECORDING_FAILED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 /* Mean square of 16-bit samples over a short window, for the live meters */
@@ -44,6 +44,7 @@ struct _HollerMedia
   GstElement *send_pipeline;
   GstElement *recv_pipeline;
   HollerRtpReceiver *receiver;  /* received RTP into the jitter buffer */
+  HollerRecorder *recorder;     /* ogg: output, or NULL */
   GstElement *volume;
   GstElement *pcmin;           /* feed mode: the send side's raw audio input */
   HollerMediaFeed *feed;
@@ -153,7 +154,7 @@ emit_on_main (gpointer data)
 
   if (e->signal_id == signals[SIGNAL_LEVEL])
     g_signal_emit (e->self, e->signal_id, 0, e->a, e->b);
-  else if (e->signal_id == signals[SIGNAL_ERROR])
+  else if (e->signal_id == signals[SIGNAL_ERROR] || e->signal_id == signals[SIGNAL_RECORDING_FAILED])
     g_signal_emit (e->self, e->signal_id, 0, e->error);
   else
     g_signal_emit (e->self, e->signal_id, 0);
@@ -217,6 +218,15 @@ push_pcm (GstBuffer *buffer, gpointer user_data)
   HollerMedia *self = user_data;
 
   gst_app_src_push_buffer (GST_APP_SRC (self->pcmin), gst_buffer_copy (buffer));
+}
+
+/* Streaming thread: the recording stopped; the call goes on. */
+static void
+on_recording_failed (GError *error, gpointer user_data)
+{
+  HollerMedia *self = user_data;
+
+  emit_later (self, signals[SIGNAL_RECORDING_FAILED], 0, 0, error);
 }
 
 static void
@@ -406,6 +416,7 @@ holler_media_dispose (GObject *object)
   if (self->recv_pipeline)
     gst_element_set_state (self->recv_pipeline, GST_STATE_NULL);
   g_clear_pointer (&self->receiver, holler_rtp_receiver_free);
+  g_clear_pointer (&self->recorder, holler_recorder_free);
   g_clear_object (&self->volume);
   g_clear_object (&self->pcmin);
   g_clear_object (&self->send_pipeline);
@@ -440,6 +451,9 @@ holler_media_class_init (HollerMediaClass *klass)
   signals[SIGNAL_ERROR] = g_signal_new ("error", G_TYPE_FROM_CLASS (klass),
                                         G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                         G_TYPE_NONE, 1, G_TYPE_ERROR);
+  signals[SIGNAL_RECORDING_FAILED] = g_signal_new ("recording-failed", G_TYPE_FROM_CLASS (klass),
+                                                   G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                                   G_TYPE_NONE, 1, G_TYPE_ERROR);
 }
 
 static void
@@ -632,6 +646,12 @@ holler_media_new (const char *input, const char *greeting, const char *output, g
         return NULL;
       }
   }
+  if (g_str_has_prefix (output, "ogg:"))
+    {
+      g_autoptr(GstElement) appsink = gst_bin_get_by_name (GST_BIN (self->recv_pipeline), "recorder");
+
+      self->recorder = holler_recorder_new (appsink, output + 4, on_recording_failed, self);
+    }
   meter = gst_bin_get_by_name (GST_BIN (self->recv_pipeline), "meter");
   if (meter != NULL)
     {
@@ -659,6 +679,13 @@ holler_media_start (HollerMedia *self, GError **error)
       return FALSE;
     }
   holler_rtp_receiver_start (self->receiver);
+  if (self->recorder != NULL)
+    {
+      GError *open_error = holler_recorder_take_open_error (self->recorder);
+
+      if (open_error != NULL)
+        emit_later (self, signals[SIGNAL_RECORDING_FAILED], 0, 0, open_error);
+    }
   if (self->feed != NULL && !holler_media_feed_start (self->feed, error))
     return FALSE;
   self->started = TRUE;

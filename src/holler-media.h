@@ -49,6 +49,9 @@ gboolean holler_media_check_plugins   (GError **error);
  *   "first-audio" ()                      the first decoded remote audio
  *   "level"       (double tone_hz, double level_db)  once a second
  *   "error"       (GError *error)
+ *   "recording-failed" (GError *error)  an ogg: output could not be
+ *                     written (disk full, …): recording stopped, audio
+ *                     goes on
  */
 /* @input: tone:HZ, file:PATH, pipeline:DESC, default, silence or echo
  * (the decoded remote audio sent back); @greeting: a file played first,

@@ -172,11 +172,40 @@ on_message (HollerSignaling *signaling, const HollerMessage *msg, gpointer user_
     }
 }
 
+/* The backend saw an offer or answer it could not even read (too long):
+ * the peer gets bye "bad-sdp" at once instead of waiting for its timeout. */
+static gboolean
+refuse_description (HollerRunner *self, const GError *error)
+{
+  if (self->call == NULL && !self->outgoing)
+    {
+      g_autoptr(HollerMessage) bye = holler_message_new (HOLLER_MESSAGE_BYE);
+      g_autofree char *text = g_strdup_printf (_("Rejecting the offer: %s"), error->message);
+
+      bye->reason = g_strdup ("bad-sdp");
+      holler_signaling_send (self->signaling, bye, NULL);
+      fail_without_call (self, "bad-sdp", text);
+      return TRUE;
+    }
+  if (self->call != NULL && holler_call_get_state (self->call) == HOLLER_CALL_STATE_OFFERING)
+    {
+      holler_call_fail (self->call, error);
+      return TRUE;
+    }
+  return FALSE;   /* a call that is not waiting for one: junk */
+}
+
 static void
 on_junk (HollerSignaling *signaling, const GError *error, gpointer user_data)
 {
   HollerRunner *self = user_data;
-  JsonObject *fields = json_object_new ();
+  JsonObject *fields;
+
+  if (self->finished)
+    return;
+  if (g_error_matches (error, HOLLER_ERROR, HOLLER_ERROR_INVALID_SDP) && refuse_description (self, error))
+    return;
+  fields = json_object_new ();
 
   json_object_set_string_member (fields, "message", error->message);
   holler_reporter_emit (self->reporter, self->label, "signaling-junk", fields,

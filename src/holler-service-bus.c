@@ -196,6 +196,7 @@ on_call_added (HollerDaemon *daemon, gpointer data, gpointer user_data)
   holler_dbus_call_set_start_time (co->iface, dc->start_unix);
   holler_dbus_call_set_recording (co->iface, dc->recording ? dc->recording : "");
   holler_dbus_call_set_end_reason (co->iface, "");
+  holler_dbus_call_set_recording_error (co->iface, dc->recording_error ? dc->recording_error : "");
   holler_dbus_call_set_stats (co->iface, g_variant_new ("a{sv}", NULL));
   g_signal_connect (co->iface, "handle-answer", G_CALLBACK (on_handle_answer), co);
   g_signal_connect (co->iface, "handle-hangup", G_CALLBACK (on_handle_hangup), co);
@@ -214,16 +215,21 @@ on_call_changed (HollerDaemon *daemon, gpointer data, gpointer user_data)
   const HollerDaemonCall *dc = data;
   CallObject *co = g_hash_table_lookup (self->calls, GUINT_TO_POINTER (dc->number));
   const char *state = holler_call_state_to_string (holler_call_get_state (dc->call));
+  gboolean state_changed;
 
   if (co == NULL)
     return;
+  if (dc->recording_error != NULL)
+    holler_dbus_call_set_recording_error (co->iface, dc->recording_error);
+  state_changed = g_strcmp0 (holler_dbus_call_get_state (co->iface), state) != 0;
   holler_dbus_call_set_state (co->iface, state);
   /* the pair is known once active: no waiting for the next tick */
   if (holler_call_get_state (dc->call) == HOLLER_CALL_STATE_ACTIVE)
     update_stats (co, dc);
   if (holler_call_get_end_reason (dc->call) != NULL)
     holler_dbus_call_set_end_reason (co->iface, holler_call_get_end_reason (dc->call));
-  holler_dbus_call_emit_state_changed (co->iface, state);
+  if (state_changed)
+    holler_dbus_call_emit_state_changed (co->iface, state);
 }
 
 static void

@@ -2,8 +2,16 @@
 #define G_LOG_DOMAIN "holler-daemon"
 
 #include "config.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include "holler-sidecar.h"
+
+/* Room set aside for the last version of a sidecar (a few hundred bytes) */
+#define RESERVE_SIZE (16 * 1024)
 
 static char *
 iso_time (gint64 unix_seconds)
@@ -48,15 +56,80 @@ add_stats (JsonBuilder *b, HollerCall *call)
   json_builder_end_object (b);
 }
 
-gboolean
-holler_sidecar_write (const HollerDaemonCall *dc, gboolean ended, GError **error)
+/* DIR/.NAME.json.reserve: hidden, and not matched by *.json */
+static char *
+reserve_path (const char *sidecar)
+{
+  g_autofree char *dir = g_path_get_dirname (sidecar);
+  g_autofree char *base = g_path_get_basename (sidecar);
+  g_autofree char *name = g_strdup_printf (".%s.reserve", base);
+
+  return g_build_filename (dir, name, NULL);
+}
+
+static gboolean
+write_all (int fd, const char *data, gsize len)
+{
+  while (len > 0)
+    {
+      gssize n = write (fd, data, len);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        return FALSE;
+      data += n;
+      len -= (gsize) n;
+    }
+  return TRUE;
+}
+
+/* RESERVE_SIZE bytes really written (so the blocks are the file's); none
+ * left behind if the disk cannot take them. */
+static void
+make_reserve (const char *path)
+{
+  static const char zeros[4096];
+  int fd = g_open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  gboolean ok = fd >= 0;
+
+  for (gsize done = 0; ok && done < RESERVE_SIZE; done += sizeof zeros)
+    ok = write_all (fd, zeros, sizeof zeros);
+  if (fd >= 0 && !g_close (fd, NULL))
+    ok = FALSE;
+  if (fd >= 0 && !ok)
+    g_unlink (path);
+}
+
+/* The last version goes into the reserve's own blocks (no new space
+ * needed), which then replaces the sidecar: a full disk still gets the
+ * end of the call written. FALSE (reserve removed) if that fails. */
+static gboolean
+write_into_reserve (const char *reserve, const char *sidecar, const char *text, gsize len)
+{
+  int fd = len <= RESERVE_SIZE ? g_open (reserve, O_WRONLY | O_CLOEXEC, 0) : -1;
+  gboolean ok = fd >= 0;
+
+  if (fd < 0)
+    return FALSE;
+  ok = lseek (fd, 0, SEEK_SET) == 0 && write_all (fd, text, len) && ftruncate (fd, (off_t) len) == 0
+       && fsync (fd) == 0;
+  if (!g_close (fd, NULL))
+    ok = FALSE;
+  if (ok && g_rename (reserve, sidecar) == 0)
+    return TRUE;
+  g_unlink (reserve);
+  return FALSE;
+}
+
+static char *
+sidecar_text (const HollerDaemonCall *dc, gboolean ended)
 {
   g_autoptr(JsonBuilder) b = json_builder_new ();
   g_autoptr(JsonGenerator) gen = json_generator_new ();
   g_autoptr(JsonNode) root = NULL;
   g_autofree char *start = iso_time (dc->start_unix);
   g_autofree char *recording = g_path_get_basename (dc->recording);
-  g_autofree char *text = NULL;
   const char *peer = holler_call_get_peer (dc->call);
 
   json_builder_begin_object (b);
@@ -68,6 +141,11 @@ holler_sidecar_write (const HollerDaemonCall *dc, gboolean ended, GError **error
   json_builder_add_string_value (b, dc->outgoing ? "outgoing" : "incoming");
   json_builder_set_member_name (b, "recording");
   json_builder_add_string_value (b, recording);
+  if (dc->recording_error != NULL)
+    {
+      json_builder_set_member_name (b, "recording_error");
+      json_builder_add_string_value (b, dc->recording_error);
+    }
   json_builder_set_member_name (b, "start");
   json_builder_add_string_value (b, start);
   if (ended)
@@ -90,6 +168,25 @@ holler_sidecar_write (const HollerDaemonCall *dc, gboolean ended, GError **error
   root = json_builder_get_root (b);
   json_generator_set_root (gen, root);
   json_generator_set_pretty (gen, TRUE);
-  text = json_generator_to_data (gen, NULL);
-  return g_file_set_contents (dc->sidecar, text, -1, error);
+  return json_generator_to_data (gen, NULL);
+}
+
+/* Every version replaces the last one whole (a new file renamed over it),
+ * so a failed write leaves the last good one. While the call runs, a
+ * reserve file next to it holds room for the final version. */
+gboolean
+holler_sidecar_write (const HollerDaemonCall *dc, gboolean ended, GError **error)
+{
+  g_autofree char *text = sidecar_text (dc, ended);
+  g_autofree char *reserve = reserve_path (dc->sidecar);
+  gboolean ok;
+
+  if (ended && write_into_reserve (reserve, dc->sidecar, text, strlen (text)))
+    return TRUE;
+  ok = g_file_set_contents (dc->sidecar, text, -1, error);
+  if (ended)
+    g_unlink (reserve);
+  else if (!g_file_test (reserve, G_FILE_TEST_EXISTS))
+    make_reserve (reserve);
+  return ok;
 }

@@ -16,7 +16,9 @@ G_DECLARE_INTERFACE (HollerSignaling, holler_signaling, HOLLER, SIGNALING, GObje
  * reconnecting) and "closed" once when the channel is gone for good (error
  * NULL for a clean end). A routed backend sets "from" on what it receives
  * and routes what it sends by "to". Messages sent before the backend is
- * ready are queued by it. */
+ * ready are queued by it. "junk" with HOLLER_ERROR_INVALID_SDP is an offer
+ * or answer that could not be read (e.g. over the size limit): the owner
+ * refuses it with bye "bad-sdp" as it would an unusable SDP. */
 struct _HollerSignalingInterface
 {
   GTypeInterface parent_iface;

@@ -9,11 +9,15 @@ through `holler serve`, all on 127.0.0.1, under its own D-Bus session bus
 
 Cases assert on audio decoded from the recordings (Goertzel, via
 holler-wav-tone), the JSON sidecars, the callers' end reasons and exit
-codes, and what `holler calls` reports over D-Bus. Exit 0 ok, 1 failed,
-77 skipped (no D-Bus session bus or gst-launch-1.0).
+codes, and what `holler calls` reports over D-Bus. Every wait is for an
+event or a condition, bounded by a timeout scaled by HOLLER_TEST_SLOWDOWN;
+none is for a fixed time. Exit 0 ok, 1 failed, 77 skipped (no D-Bus
+session bus or gst-launch-1.0; the disk cases also need root and a private
+mount namespace, `unshare -m`, for their small file systems).
 """
 
 import argparse
+import errno
 import glob
 import json
 import os
@@ -31,8 +35,29 @@ CALLERS = int(os.environ.get("HOLLER_TEST_CALLERS", "10"))
 SLOW = float(os.environ.get("HOLLER_TEST_SLOWDOWN", "1"))
 
 
+# Polling interval of the waits below (each has its own scaled timeout)
+POLL_S = 0.05
+
+
 class Failure(Exception):
     pass
+
+
+class Skip(Exception):
+    pass
+
+
+def wait_until(what, timeout, cond, interval=POLL_S):
+    """Waits for cond() to return something true (returned), at most
+    timeout * SLOW seconds."""
+    deadline = time.monotonic() + timeout * SLOW
+    while True:
+        value = cond()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise Failure("%s: not within %.0f s" % (what, timeout * SLOW))
+        time.sleep(interval)
 
 
 def check(cond, what):
@@ -73,8 +98,13 @@ class Proc:
                     return ev
             if self.proc.poll() is not None:
                 break
-            time.sleep(0.05)
+            time.sleep(POLL_S)
         raise Failure("%s: no %s %s within %.0f s (see %s)" % (self.name, kind, match, timeout, self.log_path))
+
+    def heard(self, hz):
+        """How many once-a-second level events carried @hz (what it heard)"""
+        return sum(1 for ev in self.events("level")
+                   if ev.get("level_db", -120) > -40 and abs(ev.get("tone_hz", 0) - hz) < 15)
 
     def wait(self, timeout):
         timeout *= SLOW
@@ -96,6 +126,7 @@ class Lab:
         self.wav_tone = wav_tone
         self.dir = tempfile.mkdtemp(prefix="holler-service-%s-" % name)
         self.procs = []
+        self.mounts = []
         self.uri = None
 
     def start_server(self):
@@ -121,12 +152,35 @@ class Lab:
                     + self.common() + list(extra))
 
     def ctl(self, *args):
-        out = subprocess.run([self.holler] + list(args), capture_output=True, text=True, timeout=20)
+        out = subprocess.run([self.holler] + list(args), capture_output=True, text=True, timeout=20 * SLOW)
         return out.returncode, out.stdout, out.stderr
+
+    def calls(self):
+        """holler calls --json: {peer: call}"""
+        rc, out, err = self.ctl("calls", "--json")
+        check(rc == 0, "holler calls failed: %s" % err)
+        return {c["peer"]: c for c in json.loads(out)}
+
+    def wait_received(self, peers, packets, timeout):
+        """Until the service has received @packets RTP packets from each of
+        @peers (D-Bus Stats, updated once a second): that much of each
+        caller is in its recording."""
+        def enough():
+            calls = self.calls()
+            return all(calls.get(p, {}).get("stats", {}).get("packets-received", 0) >= packets for p in peers)
+        wait_until("%d packets received from each of %s" % (packets, sorted(peers)), timeout, enough, 0.2)
+
+    def mount_tmpfs(self, path, options):
+        """A small tmpfs (root, in the private mount namespace main() made)"""
+        out = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "holler-test", path],
+                             capture_output=True, text=True, timeout=10)
+        if out.returncode != 0:
+            raise Skip("cannot mount a tmpfs here: %s" % out.stderr.strip())
+        self.mounts.append(path)
 
     def tone_share(self, path, hz):
         """Decode an Ogg Opus recording and measure @hz in it."""
-        wav = path + ".wav"
+        wav = os.path.join(self.dir, os.path.basename(path) + ".wav")   # not on the record dir's disk
         dec = subprocess.run(["gst-launch-1.0", "-q", "filesrc", "location=" + path, "!", "oggdemux", "!",
                               "opusdec", "!", "audioconvert", "!", "audioresample", "!",
                               "audio/x-raw,format=S16LE,rate=48000,channels=1", "!", "wavenc", "!",
@@ -143,6 +197,8 @@ class Lab:
                 p.proc.kill()
                 p.proc.wait()
             p.log.close()
+        for path in reversed(self.mounts):
+            subprocess.run(["umount", "-l", path], timeout=10)
         if not keep:
             shutil.rmtree(self.dir, ignore_errors=True)
 
@@ -168,26 +224,27 @@ def case_ten_callers(lab):
     svc = lab.service(["--record-dir", rec, "--max-calls", "12"])
     tones = {"caller%d" % i: 400 + 100 * i for i in range(CALLERS)}
     last = "caller%d" % (CALLERS - 1)
-    callers = {name: lab.caller(name, hz, 6 * SLOW) for name, hz in tones.items()}
+    # the last caller would talk for a minute: only the hang-up ends it
+    callers = {name: lab.caller(name, hz, 60 if name == last else 6 * SLOW) for name, hz in tones.items()}
     for name, p in callers.items():
         p.wait_event("state", 20, state="active")
+
     # the service may not have seen every call become active yet
-    deadline = time.monotonic() + 10 * SLOW
-    while True:
-        rc, out, err = lab.ctl("calls", "--json")
-        check(rc == 0, "holler calls failed: %s" % err)
-        calls = json.loads(out)
-        if (len(calls) == CALLERS and all(c["state"] == "active" and "pair-type" in c["stats"] for c in calls)) \
-                or time.monotonic() > deadline:
-            break
-        time.sleep(0.2)
-    check(len(calls) == CALLERS, "holler calls lists %d calls, expected %d: %s" % (len(calls), CALLERS, out))
-    check(sorted(c["peer"] for c in calls) == sorted(tones), "peers listed: %s" % [c["peer"] for c in calls])
-    check(all(c["state"] == "active" and c["stats"].get("pair-type") == "host/host" for c in calls),
-          "not all active with a host/host pair: %s" % out)
-    victim = next(c for c in calls if c["peer"] == last)
-    rc, _, err = lab.ctl("hangup", str(victim["id"]))
-    check(rc == 0, "holler hangup %s failed: %s" % (victim["id"], err))
+    def listed():
+        calls = lab.calls()
+        if len(calls) == CALLERS and all(c["state"] == "active" and "pair-type" in c["stats"]
+                                         for c in calls.values()):
+            return calls
+        return None
+    calls = wait_until("%d active calls listed by holler calls" % CALLERS, 10, listed, 0.2)
+    check(sorted(calls) == sorted(tones), "peers listed: %s" % sorted(calls))
+    check(all(c["stats"].get("pair-type") == "host/host" for c in calls.values()),
+          "not all host/host: %s" % calls)
+    # 2 s of the last caller's audio in before it is hung up (the check
+    # below decodes its recording)
+    lab.wait_received([last], 100, 20)
+    rc, _, err = lab.ctl("hangup", str(calls[last]["id"]))
+    check(rc == 0, "holler hangup %s failed: %s" % (calls[last]["id"], err))
     check(callers[last].wait(10) == 0, "%s did not end cleanly after the hang-up" % last)
     check(callers[last].ended()["reason"] == "hangup", "%s: %s" % (last, callers[last].ended()))
     for name, p in callers.items():
@@ -203,10 +260,11 @@ def case_ten_callers(lab):
               "%s sidecar: %s" % (name, side))
         r = lab.tone_share(side["path"], hz)
         shares[name] = round(r["share"], 2)
-        check(r["share"] > 0.6, "%s's recording: %d Hz in %.0f%% of it (%.1f s, dominant %.0f Hz)"
+        check(r["share"] > 0.6 and r["seconds"] >= 1.5,
+              "%s's recording: %d Hz in %.0f%% of it (%.1f s, dominant %.0f Hz)"
               % (name, hz, r["share"] * 100, r["seconds"], r["dominant_hz"]))
-    check(sides[last]["duration_s"] < sides["caller0"]["duration_s"],
-          "the hung-up call is not shorter: %s vs %s" % (sides[last]["duration_s"], sides["caller0"]["duration_s"]))
+    # hung up by the service, long before its own minute was over
+    check(sides[last]["duration_s"] < 50, "the hung-up call lasted %s s" % sides[last]["duration_s"])
     svc.proc.send_signal(signal.SIGTERM)
     check(svc.wait(15) == 0, "service exit status %s after SIGTERM" % svc.proc.returncode)
     return {"tone_shares": shares}
@@ -250,7 +308,7 @@ def case_killed(lab):
     svc = lab.service(["--record-dir", rec])
     p = lab.caller("survivor", 440, 30)
     p.wait_event("state", 20, state="active")
-    time.sleep(3.5)
+    lab.wait_received(["survivor"], 175, 20)   # 3.5 s of audio
     svc.proc.send_signal(signal.SIGKILL)
     svc.wait(5)
     p.proc.terminate()
@@ -271,7 +329,7 @@ def case_sigterm(lab):
     callers = [lab.caller("c%d" % i, 500 + 200 * i, 30) for i in range(2)]
     for p in callers:
         p.wait_event("state", 20, state="active")
-    time.sleep(2)
+    lab.wait_received(["c0", "c1"], 100, 20)   # 2 s of each
     svc.proc.send_signal(signal.SIGTERM)
     check(svc.wait(15) == 0, "service exit status %s after SIGTERM" % svc.proc.returncode)
     for i, p in enumerate(callers):
@@ -309,6 +367,95 @@ def case_max_calls(lab):
     return {}
 
 
+def case_disk_full(lab):
+    """The record dir's file system fills up during the calls: the calls go
+    on (audio still flows both ways), the failure is reported (JSON warning,
+    D-Bus RecordingError, sidecar recording_error), the calls end normally
+    later and every sidecar is complete."""
+    rec = os.path.join(lab.dir, "rec")
+    os.mkdir(rec)
+    lab.mount_tmpfs(rec, "size=1m")
+    svc = lab.service(["--record-dir", rec, "--input", "echo"])
+    tones = {"full%d" % i: 500 + 150 * i for i in range(3)}
+    # they talk until told to stop (SIGTERM: hang up)
+    callers = {name: lab.caller(name, hz, 600) for name, hz in tones.items()}
+    for p in callers.values():
+        p.wait_event("state", 20, state="active")
+    lab.wait_received(list(tones), 75, 20)   # 1.5 s of each recorded
+
+    filler = os.path.join(rec, "filler")
+    with open(filler, "wb") as f:
+        try:
+            while True:
+                f.write(b"\0" * 65536)
+                f.flush()
+        except OSError as e:
+            check(e.errno == errno.ENOSPC, "filling the disk: %s" % e)
+
+    def warned():
+        ws = [ev for ev in svc.events("warning") if "recording_error" in ev]
+        return ws if len(ws) >= len(tones) else None
+    warnings = wait_until("a recording_error warning for each call", 10, warned)
+    check(all("No space left" in w["recording_error"] for w in warnings), "warnings: %s" % warnings)
+    calls = lab.calls()
+    check(sorted(calls) == sorted(tones) and all(c["state"] == "active" for c in calls.values()),
+          "calls after the disk filled: %s" % calls)
+    check(all("No space left" in c.get("recording_error", "") for c in calls.values()),
+          "D-Bus RecordingError: %s" % calls)
+    # audio goes on both ways: each caller hears its tone echoed, more of it
+    heard = {name: callers[name].heard(hz) for name, hz in tones.items()}
+    for name, hz in tones.items():
+        wait_until("%s hears its %d Hz echoed after the disk filled" % (name, hz), 10,
+                   lambda: callers[name].heard(hz) >= heard[name] + 2)
+    for name, p in callers.items():
+        p.proc.send_signal(signal.SIGTERM)
+    for name, p in callers.items():
+        check(p.wait(15) == 0, "%s exit status %s (see %s)" % (name, p.proc.returncode, p.log_path))
+        check(p.ended()["reason"] == "hangup", "%s ended with %s" % (name, p.ended()))
+    wait_until("every call gone from holler calls", 10, lambda: lab.calls() == {}, 0.2)
+    sides = recordings(rec)
+    check(sorted(sides) == sorted(tones), "sidecars for %s" % sorted(sides))
+    seconds = {}
+    for name, hz in tones.items():
+        side = sides[name]
+        check(side.get("end_reason") == "hangup" and "end" in side and side.get("failed") is False,
+              "%s sidecar incomplete: %s" % (name, side))
+        check("No space left" in side.get("recording_error", ""), "%s sidecar: %s" % (name, side))
+        r = lab.tone_share(side["path"], hz)
+        seconds[name] = r["seconds"]
+        check(r["seconds"] >= 1.0 and r["share"] > 0.6, "%s recording up to the full disk: %s" % (name, r))
+    left = [n for n in os.listdir(rec) if n.endswith(".reserve")]
+    check(not left, "reserve files left behind: %s" % left)
+    svc.proc.send_signal(signal.SIGTERM)
+    check(svc.wait(15) == 0, "service exit status %s after SIGTERM" % svc.proc.returncode)
+    return {"recorded_s": seconds, "warnings": len(warnings)}
+
+
+def case_record_dir_readonly(lab):
+    """A record dir that cannot be written: a clear start-up error naming
+    the directory and the reason, exit 1, no calls taken."""
+    ro = os.path.join(lab.dir, "ro")
+    os.mkdir(ro)
+    if os.geteuid() == 0:
+        lab.mount_tmpfs(ro, "ro,size=64k")
+        reason = "Read-only file system"
+    else:
+        os.chmod(ro, 0o555)
+        reason = "Permission denied"
+    for i, target in enumerate([ro, os.path.join(ro, "missing")]):
+        p = Proc(lab, "service%d" % i, ["listen", "--service", "--auto-answer", "--id", "answerer"]
+                 + lab.common() + ["--record-dir", target])
+        check(p.wait(10) == 1, "exit status %s with --record-dir %s" % (p.proc.returncode, target))
+        with open(p.log_path) as f:
+            text = f.read()
+        check(target in text and reason in text, "no clear error for %s: %r" % (target, text))
+        check(not p.events("listening"), "the service started with %s" % target)
+    return {}
+
+
+# cases that mount a small file system: run in a private mount namespace
+MOUNT_CASES = {"disk-full": True, "record-dir-readonly": False}   # True: needs it
+
 CASES = {
     "ten-callers": case_ten_callers,
     "echo": case_echo,
@@ -317,7 +464,22 @@ CASES = {
     "sigterm": case_sigterm,
     "allow-list": case_allow_list,
     "max-calls": case_max_calls,
+    "disk-full": case_disk_full,
+    "record-dir-readonly": case_record_dir_readonly,
 }
+
+
+def in_mount_namespace(args):
+    """Runs this script again inside `unshare -m` (mounts stay private and
+    go away with it). None: not possible here; else the exit status."""
+    if os.environ.get("HOLLER_TEST_MNTNS") or os.geteuid() != 0 or shutil.which("unshare") is None:
+        return None
+    probe = subprocess.run(["unshare", "-m", "--propagation", "private", "true"], capture_output=True)
+    if probe.returncode != 0:
+        return None
+    env = dict(os.environ, HOLLER_TEST_MNTNS="1")
+    return subprocess.run(["unshare", "-m", "--propagation", "private", sys.executable] + args, env=env).returncode
+
 
 
 def main():
@@ -340,6 +502,13 @@ def main():
     if shutil.which("gst-launch-1.0") is None:
         print("SKIP: gst-launch-1.0 not found (gstreamer1.0-tools)")
         return 77
+    if args.case in MOUNT_CASES and not os.environ.get("HOLLER_TEST_MNTNS"):
+        status = in_mount_namespace([os.path.abspath(__file__)] + sys.argv[1:])
+        if status is not None:
+            return status
+        if MOUNT_CASES[args.case] or os.geteuid() == 0:
+            print("SKIP: %s needs root and a private mount namespace (unshare -m)" % args.case)
+            return 77
     lab = Lab(os.path.abspath(args.holler), os.path.abspath(args.wav_tone), args.case)
     keep = args.keep
     try:
@@ -347,6 +516,9 @@ def main():
         result = CASES[args.case](lab)
         print("SERVICE-RESULT " + json.dumps(dict(case=args.case, ok=True, **result)))
         return 0
+    except Skip as e:
+        print("SKIP: %s" % e)
+        return 77
     except Failure as e:
         print("FAIL %s: %s (logs in %s)" % (args.case, e, lab.dir))
         keep = True
