@@ -498,7 +498,10 @@ test_server_restart (Fixture *f, gconstpointer data)
   /* bob heard alice's tone all along, outage included */
   share = holler_test_tone_share (bob_wav, 440, 5, 0, &seconds);
   g_test_message ("bob.wav: %.2f s, 440 Hz in %.0f%% of blocks after 0.5 s", seconds, share * 100);
-  g_assert_cmpfloat (seconds, >, 6.0);
+  /* a 7 s call; on a loaded machine the media starts up to a second or
+   * two after "active", so the bound leaves room for that, and the
+   * outage (within the first seconds) still falls inside the recording */
+  g_assert_cmpfloat (seconds, >, 4.5);
   g_assert_cmpfloat (share, >, 0.95);
 }
 
