@@ -52,6 +52,16 @@ export function firefoxPrefs(origin, toneHz) {
     'browser.shell.checkDefaultBrowser': false,
     'browser.newtabpage.enabled': false,
     'browser.startup.homepage_override.mstone': 'ignore',
+    'browser.region.update.enabled': false,
+    'network.trr.mode': 5,
+    'app.normandy.enabled': false,
+    'app.shield.optoutstudies.enabled': false,
+    'messaging-system.rsexperimentloader.enabled': false,
+    'extensions.systemAddon.update.enabled': false,
+    // less work at start on a busy 2-core machine: one content process, no
+    // spare one started ahead
+    'dom.ipc.processCount': 1,
+    'dom.ipc.processPrelaunch.enabled': false,
   };
 }
 
