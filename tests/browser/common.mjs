@@ -100,7 +100,7 @@ export const waitEvent = (proc, what, pred, timeoutMs) =>
 
 export function callArgs(command, extra) {
   return [command, '--signaling', `ws://${ADDRESS}:${serverPort}/ws`, '--ice-address', ADDRESS, '--json',
-          '--input', `tone:${HOLLER_TONE}`, '--connect-timeout', String(20 * SLOWDOWN), ...extra];
+          '--input', `tone:${HOLLER_TONE}`, '--connect-timeout', String(Math.round(20 * SLOWDOWN)), ...extra];
 }
 
 export async function startServer() {
