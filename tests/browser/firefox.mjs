@@ -9,8 +9,8 @@ import { join } from 'node:path';
 
 export const FIREFOX = process.env.FIREFOX || '/usr/bin/firefox-esr';
 
-// @origin: the page's http origin (getUserMedia wants a secure context);
-// @toneHz: the fake microphone's sine; @home: a directory Firefox may own.
+// @origin: the page's http origin, treated as secure (getUserMedia wants a
+// secure context); @toneHz: the fake microphone's sine.
 export function firefoxPrefs(origin, toneHz) {
   return {
     // media: a fake microphone playing a sine, granted without asking, and
@@ -65,7 +65,9 @@ export function firefoxPrefs(origin, toneHz) {
   };
 }
 
-// The browser, with its own HOME and profile under @work.
+// The browser, with its own HOME and profile under @work (the caller
+// removes it); puppeteer leaves signals alone: run-browser-tests.sh kills
+// everything in the namespace.
 export async function launchFirefox(work, origin, toneHz, timeoutMs) {
   const home = join(work, 'firefox-home');
   mkdirSync(home, { recursive: true });
