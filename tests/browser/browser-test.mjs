@@ -1,114 +1,43 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // Browser interop tests, run by run-browser-tests.sh inside a network
-// namespace. Prints TAP on stdout; logs, recordings and the screenshot go
-// to $HOLLER_BROWSER_ARTIFACTS.
+// namespace: Debian's chromium (playwright-core) and firefox-esr
+// (puppeteer-core over WebDriver BiDi, firefox.mjs) against holler, through
+// the web client `holler serve` serves. Prints TAP on stdout; logs,
+// recordings and screenshots go to $HOLLER_BROWSER_ARTIFACTS (Firefox's
+// with a "firefox-" prefix).
 //
 //  1. holler calls the browser: each side hears the other's tone
-//     (holler sends 440 Hz, the browser's fake microphone 660 Hz).
+//     (holler sends 440 Hz, the browser's fake microphone 660 Hz), and
+//     holler checked the browser's DTLS certificate against its SDP
+//     fingerprint.
 //  2. the browser calls holler: the same.
 //  3. hang-up: holler's (--duration) ends the page's call, the page's
 //     ends holler's, each within a second.
 //  4. mute in the page: holler's received level drops by more than
 //     30 dB, and comes back on unmute.
-//  +  the browser hides its addresses (mDNS) and offers TCP: holler ignores
-//     those candidates and connects to the address the checks come from.
+//  +  the page's offer reaches holler with one byte of its fingerprint
+//     changed: holler ends the call with fingerprint-mismatch, no media.
+//  +  (chromium) the browser hides its addresses (mDNS) and offers TCP:
+//     holler ignores those candidates and connects to the address the
+//     checks come from.
 //  5. a screenshot of the page during a call (call.png; also
 //     incoming.png while ringing, error.png after calling an unknown id).
-import { spawn, execFileSync } from 'node:child_process';
+//
+// Both browsers run every case but the mDNS/TCP ones (they rewrite the
+// page's WebSocket with playwright's routeWebSocket).
 import { mkdtempSync, rmSync, createWriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import {
+  setTapPrefix, ARTIFACTS, HOLLER_TONE, BROWSER_TONE, TONE_TOLERANCE, bound, note, check, tapSummary,
+  waitFor, startHoller, killHollers, exitWithin, findEvent, waitEvent, callArgs, startServer, measureWav,
+  writeToneWav, pageState, textOf, isShown, fillIn, untilHeard,
+} from './common.mjs';
+import { launchFirefox } from './firefox.mjs';
 
-const HOLLER = process.env.HOLLER_BIN;
-const WAV_TONE = process.env.HOLLER_WAV_TONE;
-const ADDRESS = process.env.HOLLER_TEST_ADDRESS;
-const ARTIFACTS = process.env.HOLLER_BROWSER_ARTIFACTS;
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const HOLLER_TONE = 440;    // what holler sends
-const BROWSER_TONE = 660;   // what the page's fake microphone sends
-const TONE_TOLERANCE = 15;  // Hz; an 8192-point FFT at 48 kHz has 5.9 Hz bins
-
-// --- TAP ----------------------------------------------------------------------
-
-let testNumber = 0;
-let failures = 0;
-const note = (text) => console.log(`# ${text}`);
-
-function check(ok, description, detail) {
-  testNumber++;
-  if (!ok) failures++;
-  console.log(`${ok ? 'ok' : 'not ok'} ${testNumber} - ${description}`);
-  if (detail !== undefined) note(`  ${typeof detail === 'string' ? detail : JSON.stringify(detail)}`);
-  return ok;
-}
-
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function waitFor(what, fn, timeoutMs) {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (value) return value;
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(50);
-  }
-}
-
-// --- holler processes ----------------------------------------------------------
-
-const processes = [];
-
-// A holler process; with --json its stderr events are kept with the time
-// (Date.now()) each line arrived.
-function startHoller(name, args) {
-  const child = spawn(HOLLER, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  const log = createWriteStream(join(ARTIFACTS, `${name}.log`));
-  const proc = { name, child, events: [], stdout: '', exited: null };
-  log.write(`$ holler ${args.join(' ')}\n`);
-  let partial = '';
-  child.stderr.on('data', (chunk) => {
-    const now = Date.now();
-    log.write(chunk);
-    const lines = (partial + chunk.toString()).split('\n');
-    partial = lines.pop();
-    for (const line of lines) {
-      try {
-        const event = JSON.parse(line);
-        event.arrived = now;
-        proc.events.push(event);
-      } catch (e) { /* a human line (serve's log) */ }
-    }
-  });
-  child.stdout.on('data', (chunk) => { proc.stdout += chunk; log.write(chunk); });
-  proc.exit = new Promise((resolve) => child.on('exit', (code, signal) => {
-    proc.exited = { code, signal, at: Date.now() };
-    resolve(proc.exited);
-  }));
-  processes.push(proc);
-  return proc;
-}
-
-const findEvent = (proc, pred) => proc.events.find(pred);
-const waitEvent = (proc, what, pred, timeoutMs) =>
-  waitFor(`${proc.name}: ${what}`, () => findEvent(proc, pred) || (proc.exited && Promise.reject(
-    new Error(`${proc.name} exited (${JSON.stringify(proc.exited)}) before ${what}`))), timeoutMs);
-
-function callArgs(command, extra) {
-  return [command, '--signaling', `ws://${ADDRESS}:${serverPort}/ws`, '--ice-address', ADDRESS, '--json',
-          '--input', `tone:${HOLLER_TONE}`, '--connect-timeout', '20', ...extra];
-}
-
-// {seconds, share, dominant_hz}: share is the fraction of 100 ms blocks in
-// which BROWSER_TONE carries most of the power (tests/nat/holler-wav-tone.c)
-function measureWav(path) {
-  const out = execFileSync(WAV_TONE, [path, String(BROWSER_TONE)]);
-  return JSON.parse(out.toString());
-}
 
 // --- the page -------------------------------------------------------------------
-
-let serverPort = 0;
 
 // A browser without microphone permission hides its host addresses behind
 // mDNS names, and most also offer ICE-TCP candidates; ours has the
@@ -139,8 +68,8 @@ function hideAddresses(text) {
 const mdnsNames = {};
 let tcpSent = false;
 
-async function openPage(context, id, options = {}) {
-  const page = await context.newPage();
+async function openPage(b, id, options = {}) {
+  const page = await b.newPage();
   page.on('console', (msg) => pageLog.write(`[${id} console.${msg.type()}] ${msg.text()}\n`));
   page.on('pageerror', (err) => pageLog.write(`[${id} pageerror] ${err.message}\n`));
   if (options.hideAddresses) {
@@ -149,75 +78,52 @@ async function openPage(context, id, options = {}) {
       ws.onMessage((text) => hideAddresses(text).forEach((m) => server.send(m)));
     });
   }
-  await page.goto(`http://${ADDRESS}:${serverPort}/`);
-  await page.fill('#my-id', id);
+  if (options.initScript) await b.addInitScript(page, options.initScript);
+  await page.goto(b.origin + '/');
+  await fillIn(page, '#my-id', id);
   await page.click('#connect');
-  await page.waitForSelector('#call-panel:not([hidden])', { timeout: 5000 });
+  await page.waitForSelector('#call-panel:not([hidden])', { timeout: bound(5000) });
   return page;
-}
-
-const pageState = (page) => page.evaluate(() => window.holler.state());
-
-// The dominant received frequency, as the median of several readings.
-async function browserTone(page) {
-  const readings = [];
-  for (let i = 0; i < 5; i++) {
-    readings.push(await page.evaluate(() => window.holler.receivedAudio()));
-    await sleep(200);
-  }
-  const hz = readings.map((r) => r.hz).sort((a, b) => a - b)[2];
-  const db = readings.map((r) => r.db).sort((a, b) => a - b)[2];
-  return { hz: Math.round(hz * 10) / 10, db: Math.round(db * 10) / 10 };
-}
-
-// Waits until the browser hears @hz (the media needs a moment after
-// "active" on a loaded machine), at most @timeoutMs; returns the last reading.
-async function untilHeard(page, hz, timeoutMs = 10000) {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const heard = await browserTone(page);
-    if (Math.abs(heard.hz - hz) < TONE_TOLERANCE || Date.now() > end) return heard;
-  }
 }
 
 // --- the tests ----------------------------------------------------------------
 
-let pageLog;
-
-async function hollerCallsBrowser(context) {
-  note('holler calls the browser');
-  const page = await openPage(context, 'web');
-  const rec = join(ARTIFACTS, 'holler-calls-browser.wav');
-  const holler = startHoller('holler-call', callArgs('call', ['--id', 'hol', '--output', `file:${rec}`,
-                                                             '--duration', '6', 'web']));
-  await page.waitForSelector('#incoming:not([hidden])', { timeout: 10000 });
-  const incoming = await page.textContent('#incoming-text');
-  check(incoming.includes('hol'), 'the page shows the incoming call with the caller id', incoming);
+async function hollerCallsBrowser(b) {
+  note(`holler calls ${b.name}`);
+  const page = await openPage(b, `${b.prefix}web`);
+  const rec = join(ARTIFACTS, `${b.prefix}holler-calls-browser.wav`);
+  const holler = startHoller(`${b.prefix}holler-call`, callArgs('call', ['--id', `${b.prefix}hol`, '--output',
+                                                                       `file:${rec}`, '--duration', '6',
+                                                                       `${b.prefix}web`]));
+  await page.waitForSelector('#incoming:not([hidden])', { timeout: bound(10000) });
+  const incoming = await textOf(page, '#incoming-text');
+  check(incoming.includes(`${b.prefix}hol`), 'the page shows the incoming call with the caller id', incoming);
   await waitEvent(holler, 'ringing', (e) => e.event === 'ringing', 5000);
-  await page.screenshot({ path: join(ARTIFACTS, 'incoming.png'), fullPage: true });
+  await page.screenshot({ path: join(ARTIFACTS, `${b.prefix}incoming.png`), fullPage: true });
   await page.click('#answer');
   await waitFor('page state active', async () => (await pageState(page)) === 'active', 10000);
   await waitEvent(holler, 'state active', (e) => e.event === 'state' && e.state === 'active', 5000);
   const pair = findEvent(holler, (e) => e.event === 'selected-pair');
   note(`holler's selected pair: ${JSON.stringify(pair)}`);
+  checkFingerprint(holler);
   const heard = await untilHeard(page, HOLLER_TONE);
   check(Math.abs(heard.hz - HOLLER_TONE) < TONE_TOLERANCE,
         `the browser hears holler's ${HOLLER_TONE} Hz`, heard);
 
-  await page.screenshot({ path: join(ARTIFACTS, 'call.png'), fullPage: true });
-  note(`screenshot: ${join(ARTIFACTS, 'call.png')}`);
+  await page.screenshot({ path: join(ARTIFACTS, `${b.prefix}call.png`), fullPage: true });
+  note(`screenshot: ${join(ARTIFACTS, `${b.prefix}call.png`)}`);
 
   // holler hangs up (--duration): the page must show it within a second
   const hangup = await waitEvent(holler, 'hang-up by --duration',
                                  (e) => e.event === 'info' && e.reason === 'hangup', 10000);
   await waitFor('page state ended', async () => (await pageState(page)) === 'ended', 3000).catch(() => null);
   const endedAt = await page.evaluate(() => window.holler.endedAt());
-  const stateText = await page.textContent('#state');
+  const stateText = await textOf(page, '#state');
   const delay = endedAt - hangup.arrived;
   check(stateText === 'ended: hangup' && delay > -100 && delay < 1000,
         'holler\'s hang-up ends the page\'s call within a second', `${delay} ms, "${stateText}"`);
 
-  const exited = await Promise.race([holler.exit, sleep(5000).then(() => null)]);
+  const exited = await exitWithin(holler, 5000);
   check(exited && exited.code === 0, 'holler exits 0 after the call', exited);
   const recorded = measureWav(rec);
   check(Math.abs(recorded.dominant_hz - BROWSER_TONE) < 5 && recorded.share > 0.5,
@@ -225,17 +131,18 @@ async function hollerCallsBrowser(context) {
   await page.close();
 }
 
-async function browserCallsHoller(context) {
-  note('the browser calls holler');
-  const rec = join(ARTIFACTS, 'browser-calls-holler.wav');
-  const holler = startHoller('holler-listen', callArgs('listen', ['--id', 'bob', '--auto-answer',
-                                                                 '--output', `file:${rec}`]));
+async function browserCallsHoller(b) {
+  note(`${b.name} calls holler`);
+  const rec = join(ARTIFACTS, `${b.prefix}browser-calls-holler.wav`);
+  const holler = startHoller(`${b.prefix}holler-listen`, callArgs('listen', ['--id', `${b.prefix}bob`, '--auto-answer',
+                                                                           '--output', `file:${rec}`]));
   await waitEvent(holler, 'registered', (e) => e.event === 'signaling', 5000);
-  const page = await openPage(context, 'web2');
-  await page.fill('#peer-id', 'bob');
+  const page = await openPage(b, `${b.prefix}web2`);
+  await fillIn(page, '#peer-id', `${b.prefix}bob`);
   await page.click('#call');
   await waitFor('page state active', async () => (await pageState(page)) === 'active', 10000);
   await waitEvent(holler, 'state active', (e) => e.event === 'state' && e.state === 'active', 5000);
+  checkFingerprint(holler);
   const heard = await untilHeard(page, HOLLER_TONE);
   check(Math.abs(heard.hz - HOLLER_TONE) < TONE_TOLERANCE,
         `the browser hears holler's ${HOLLER_TONE} Hz`, heard);
@@ -269,7 +176,7 @@ async function browserCallsHoller(context) {
   check(ended.reason === 'hangup' && ended.arrived - clickAt < 1000,
         'the page\'s hang-up ends holler\'s call within a second',
         `${ended.arrived - clickAt} ms, reason ${ended.reason}`);
-  const exited = await Promise.race([holler.exit, sleep(5000).then(() => null)]);
+  const exited = await exitWithin(holler, 5000);
   check(exited && exited.code === 0, 'holler exits 0 after the call', exited);
   const recorded = measureWav(rec);
   check(Math.abs(recorded.dominant_hz - BROWSER_TONE) < 5 && recorded.share > 0.5,
@@ -277,39 +184,88 @@ async function browserCallsHoller(context) {
   await page.close();
 }
 
-async function errorsShown(context) {
+async function errorsShown(b) {
   note('the page shows errors');
-  const page = await openPage(context, 'web3');
-  await page.fill('#peer-id', 'nobody');
+  const page = await openPage(b, `${b.prefix}web3`);
+  await fillIn(page, '#peer-id', 'nobody');
   await page.click('#call');
   await waitFor('page state ended', async () => (await pageState(page)) === 'ended', 5000);
-  const shown = { state: await page.textContent('#state'), error: await page.textContent('#error'),
-                  visible: await page.isVisible('#error') };
+  const shown = { state: await textOf(page, '#state'), error: await textOf(page, '#error'),
+                  visible: await isShown(page, '#error') };
   check(shown.state === 'ended: peer-offline' && shown.visible && shown.error.includes('nobody'),
         'calling an id nobody registered shows peer-offline', shown);
-  await page.screenshot({ path: join(ARTIFACTS, 'error.png'), fullPage: true });
+  await page.screenshot({ path: join(ARTIFACTS, `${b.prefix}error.png`), fullPage: true });
+  await page.close();
+}
+
+// The dtls event holler emits once the handshake is done says the peer's
+// certificate matched the fingerprint in its SDP (holler-dtls.c checks it
+// inside the handshake and fails it otherwise).
+function checkFingerprint(holler) {
+  const dtls = findEvent(holler, (e) => e.event === 'dtls' && e.state === 'connected');
+  check(dtls && dtls.fingerprint_verified === true,
+        'holler verified the browser\'s DTLS certificate against its SDP fingerprint',
+        dtls && { role: dtls.role, cipher: dtls.cipher, srtp: dtls.srtp_profile });
+}
+
+// In the page, before its scripts: every SDP it sends over the signaling
+// WebSocket has the last byte of its sha-256 fingerprint changed, as a
+// man in the middle of the signaling would have to.
+function alterFingerprint() {
+  const send = WebSocket.prototype.send;
+  WebSocket.prototype.send = function (data) {
+    try {
+      const msg = JSON.parse(data);
+      if (typeof msg.sdp === 'string') {
+        msg.sdp = msg.sdp.replace(/^(a=fingerprint:sha-256 (?:[0-9A-Fa-f]{2}:){31})([0-9A-Fa-f]{2})/m,
+                                  (all, head, last) => head + (last.toUpperCase() === '00' ? '01' : '00'));
+        data = JSON.stringify(msg);
+      }
+    } catch (e) { /* not JSON: as it is */ }
+    return send.call(this, data);
+  };
+}
+
+async function fingerprintMismatch(b) {
+  note(`${b.name} calls holler with its SDP fingerprint altered on the way`);
+  const holler = startHoller(`${b.prefix}holler-listen-fingerprint`,
+                             callArgs('listen', ['--id', `${b.prefix}eve`, '--auto-answer', '--output', 'null']));
+  await waitEvent(holler, 'registered', (e) => e.event === 'signaling', 5000);
+  const page = await openPage(b, `${b.prefix}web6`, { initScript: alterFingerprint });
+  await fillIn(page, '#peer-id', `${b.prefix}eve`);
+  await page.click('#call');
+  const ended = await waitEvent(holler, 'ended', (e) => e.event === 'ended', 15000);
+  const dtls = findEvent(holler, (e) => e.event === 'dtls' && e.state === 'connected');
+  check(ended.reason === 'fingerprint-mismatch' && !dtls,
+        'holler refuses the DTLS certificate that does not match the SDP: fingerprint-mismatch, no media',
+        { reason: ended.reason, message: ended.message });
+  // holler's bye, or the browser's own DTLS failure after holler's alert
+  await waitFor('page state ended', async () => (await pageState(page)) === 'ended', 10000).catch(() => null);
+  check(await pageState(page) === 'ended', 'the page\'s call ends too', await textOf(page, '#state'));
+  holler.child.kill('SIGTERM');
+  await exitWithin(holler, 5000);
   await page.close();
 }
 
 // Either direction: holler controlling (it calls) has to nominate a pair
 // whose remote end it learnt only from the browser's checks.
-async function mdnsAndTcpCandidates(context, hollerCalls) {
+async function mdnsAndTcpCandidates(b, hollerCalls) {
   note(`${hollerCalls ? 'holler calls the browser' : 'the browser calls holler'}; the browser sends mDNS and TCP candidates only`);
   tcpSent = false;
   const pageId = hollerCalls ? 'web5' : 'web4';
   let holler;
   let page;
   if (hollerCalls) {
-    page = await openPage(context, pageId, { hideAddresses: true });
+    page = await openPage(b, pageId, { hideAddresses: true });
     holler = startHoller('holler-call-mdns', callArgs('call', ['--id', 'dave', '--output', 'null', pageId]));
-    await page.waitForSelector('#incoming:not([hidden])', { timeout: 10000 });
+    await page.waitForSelector('#incoming:not([hidden])', { timeout: bound(10000) });
     await page.click('#answer');
   } else {
     holler = startHoller('holler-listen-mdns', callArgs('listen', ['--id', 'carol', '--auto-answer',
                                                                    '--output', 'null']));
     await waitEvent(holler, 'registered', (e) => e.event === 'signaling', 5000);
-    page = await openPage(context, pageId, { hideAddresses: true });
-    await page.fill('#peer-id', 'carol');
+    page = await openPage(b, pageId, { hideAddresses: true });
+    await fillIn(page, '#peer-id', 'carol');
     await page.click('#call');
   }
   await waitFor('page state active', async () => (await pageState(page)) === 'active', 10000);
@@ -330,27 +286,28 @@ async function mdnsAndTcpCandidates(context, hollerCalls) {
         && Math.abs(level.tone_hz - BROWSER_TONE) < TONE_TOLERANCE,
         'audio flows both ways', { browser: heard, holler: level && { hz: level.tone_hz, db: level.level_db } });
   await page.click('#hangup');
-  await Promise.race([holler.exit, sleep(5000)]);
+  await exitWithin(holler, 5000);
   await page.close();
 }
 
 // --- main -------------------------------------------------------------------------
 
-async function main() {
-  const work = mkdtempSync(join(tmpdir(), 'holler-browser-'));
-  const tone = join(work, `tone-${BROWSER_TONE}.wav`);
-  pageLog = createWriteStream(join(ARTIFACTS, 'page-console.log'));
-  // 16-bit PCM; Chromium loops the file
-  execFileSync('gst-launch-1.0', ['-q', 'audiotestsrc', `freq=${BROWSER_TONE}`, 'wave=sine', 'volume=0.5',
-    'num-buffers=500', 'samplesperbuffer=480', '!', 'audio/x-raw,format=S16LE,rate=48000,channels=1',
-    '!', 'wavenc', '!', 'filesink', `location=${tone}`]);
+let pageLog;
 
-  const server = startHoller('holler-serve', ['serve', '--address', ADDRESS, '--port', '0', '--print-uri']);
-  const uri = await waitFor('holler serve to listen', () => server.stdout.includes('\n') && server.stdout, 5000);
-  serverPort = Number(new URL(uri.trim()).port);
-  note(`rendezvous server and web client at http://${ADDRESS}:${serverPort}/`);
+// The cases for one browser; @b: {name, prefix (of ids and artifacts),
+// origin, newPage(), addInitScript(page, fn)}.
+async function runCases(b, cases) {
+  for (const test of cases) {
+    try {
+      await test(b);
+    } catch (e) {
+      check(false, `${test.name} ran to the end`, e.message);
+    }
+  }
+}
 
-  const origin = `http://${ADDRESS}:${serverPort}`;
+async function chromiumCases(work, origin, tone) {
+  const { chromium } = await import('playwright-core');
   const context = await chromium.launchPersistentContext(join(work, 'profile'), {
     executablePath: CHROMIUM,
     headless: true,
@@ -366,26 +323,67 @@ async function main() {
     ],
   });
   note(`chromium ${context.browser()?.version() ?? ''}`);
+  const b = { name: 'chromium', prefix: '', origin, newPage: () => context.newPage(),
+              addInitScript: (page, fn) => page.addInitScript(fn) };
   try {
-    for (const test of [
+    await runCases(b, [
       hollerCallsBrowser,
       browserCallsHoller,
       async function mdnsAndTcpToHoller(c) { await mdnsAndTcpCandidates(c, false); },
       async function mdnsAndTcpFromHoller(c) { await mdnsAndTcpCandidates(c, true); },
+      fingerprintMismatch,
       errorsShown,
-    ]) {
+    ]);
+  } finally {
+    await context.close();
+  }
+}
+
+// @launched: launchFirefox()'s promise, started while Chromium's cases ran
+async function firefoxCases(launched, startedAt, origin) {
+  const browser = await launched;
+  note(`${await browser.version()} (ready ${Date.now() - startedAt} ms after its launch began)`);
+  const b = { name: 'firefox', prefix: 'firefox-', origin, newPage: () => browser.newPage(),
+              addInitScript: (page, fn) => page.evaluateOnNewDocument(fn) };
+  await runCases(b, [hollerCallsBrowser, browserCallsHoller, fingerprintMismatch, errorsShown]);
+}
+
+async function main() {
+  // run-browser-tests.sh makes it, and removes it whatever happens here
+  const work = process.env.HOLLER_BROWSER_WORK || mkdtempSync(join(tmpdir(), 'holler-browser-'));
+  const tone = join(work, `tone-${BROWSER_TONE}.wav`);
+  pageLog = createWriteStream(join(ARTIFACTS, 'page-console.log'));
+  writeToneWav(tone);
+  let firefox = null;
+  try {
+    const origin = await startServer();
+    note(`rendezvous server and web client at ${origin}/`);
+    // Firefox takes 8-15 s to start on a busy machine: meanwhile, Chromium
+    const firefoxAt = Date.now();
+    if (!process.env.HOLLER_SKIP_FIREFOX) {
+      firefox = launchFirefox(work, origin, BROWSER_TONE, bound(60000));
+      firefox.catch(() => null);   // reported by firefoxCases
+    }
+    for (const [name, run] of [['chromium', () => chromiumCases(work, origin, tone)],
+                               ['firefox', () => firefoxCases(firefox, firefoxAt, origin)]]) {
+      setTapPrefix(name);
+      if (process.env[`HOLLER_SKIP_${name.toUpperCase()}`]) {
+        note(`SKIP ${name}: ${process.env[`HOLLER_SKIP_${name.toUpperCase()}`]}`);
+        continue;
+      }
       try {
-        await test(context);
+        await run();
       } catch (e) {
-        check(false, `${test.name} ran to the end`, e.message);
+        check(false, `${name} ran its cases`, e.stack || e.message);
       }
     }
   } finally {
-    await context.close();
-    for (const p of processes) if (!p.exited) p.child.kill('SIGTERM');
+    if (firefox) await firefox.then((browser) => browser.close(), () => null);
+    killHollers();
     rmSync(work, { recursive: true, force: true });
   }
-  console.log(`1..${testNumber}`);
+  const { planned, failures } = tapSummary();
+  console.log(`1..${planned}`);
   return failures === 0 ? 0 : 1;
 }
 
