@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+/* The input side of a `holler serve` connection as libsoup reads it: the
+ * client's bytes, scanned by HollerWsLimit (holler-ws-limit.h). A read
+ * fails once a request head or a fragmented WebSocket message goes over
+ * its bound: G_IO_ERROR_MESSAGE_TOO_LARGE for a request head,
+ * SOUP_WEBSOCKET_ERROR / SOUP_WEBSOCKET_CLOSE_TOO_BIG for a message (libsoup
+ * then emits "error" with it and closes). Pollable, as libsoup needs. */
+#define HOLLER_TYPE_GUARD_INPUT (holler_guard_input_get_type ())
+G_DECLARE_FINAL_TYPE (HollerGuardInput, holler_guard_input, HOLLER, GUARD_INPUT, GFilterInputStream)
+
+GInputStream *holler_guard_input_new             (GInputStream     *base,
+                                                  guint64           max_message,
+                                                  guint64           max_http);
+void          holler_guard_input_start_websocket (HollerGuardInput *self);
+/* Bytes of pongs libsoup owes for the pings read so far */
+guint64       holler_guard_input_get_pong_bytes  (HollerGuardInput *self);
+/* TRUE once a read failed because a bound was crossed */
+gboolean      holler_guard_input_get_refused     (HollerGuardInput *self);
+
+G_END_DECLS
