@@ -159,7 +159,7 @@ test_guard_input (void)
   append_frame (bytes, 0x1, FALSE, 800);
   append_frame (bytes, 0x0, FALSE, 800);
   memory = g_memory_input_stream_new_from_data (g_memdup2 (bytes->data, bytes->len), bytes->len, g_free);
-  guard = holler_guard_input_new (memory, MAX_MESSAGE, MAX_HTTP);
+  guard = holler_guard_input_new (memory, MAX_MESSAGE, MAX_HTTP, NULL);
   g_assert_true (g_pollable_input_stream_can_poll (G_POLLABLE_INPUT_STREAM (guard)));
   n = g_pollable_input_stream_read_nonblocking (G_POLLABLE_INPUT_STREAM (guard), buffer, sizeof buffer, NULL, &error);
   g_assert_no_error (error);
@@ -175,6 +175,38 @@ test_guard_input (void)
   g_assert_true (holler_guard_input_get_refused (HOLLER_GUARD_INPUT (guard)));
 }
 
+/* A client that pings and reads nothing: once the pongs libsoup owes (and
+ * what the server sent) pass the queue limit, reads fail */
+static void
+test_guard_queue (void)
+{
+  g_autoptr(GByteArray) bytes = g_byte_array_new ();
+  g_autoptr(GInputStream) memory = NULL;
+  g_autoptr(GInputStream) guard = NULL;
+  g_autoptr(GError) error = NULL;
+  HollerGuardQueue *queue = g_rc_box_new0 (HollerGuardQueue);
+  guint8 buffer[64];
+  gssize n;
+
+  queue->limit = 3 * 127;
+  for (guint i = 0; i < 10; i++)
+    append_frame (bytes, 0x9, TRUE, 125);
+  memory = g_memory_input_stream_new_from_data (g_memdup2 (bytes->data, bytes->len), bytes->len, g_free);
+  guard = holler_guard_input_new (memory, MAX_MESSAGE, MAX_HTTP, queue);
+  holler_guard_input_start_websocket (HOLLER_GUARD_INPUT (guard));
+  /* three pings (131 bytes each) pass, their pongs fill the queue */
+  while ((n = g_input_stream_read (guard, buffer, sizeof buffer, NULL, &error)) > 0)
+    ;
+  g_assert_cmpint (n, ==, -1);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE);
+  g_assert_cmpuint (queue->pong_bytes, >, queue->limit);
+  g_assert_cmpuint (queue->pong_bytes, <=, queue->limit + 127);
+  /* once written, the pongs no longer count */
+  queue->written = queue->pong_bytes;
+  g_assert_false (holler_guard_queue_is_over (queue, 0));
+  g_rc_box_release (queue);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -184,5 +216,6 @@ main (int argc, char **argv)
   g_test_add_func ("/ws-limit/fragments", test_fragments);
   g_test_add_func ("/ws-limit/huge-lengths", test_huge_lengths);
   g_test_add_func ("/ws-limit/guard-input", test_guard_input);
+  g_test_add_func ("/ws-limit/guard-queue", test_guard_queue);
   return g_test_run ();
 }

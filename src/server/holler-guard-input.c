@@ -26,6 +26,7 @@ struct _HollerGuardInput
   gsize start;          /* read from the base, not yet passed: [start, end) */
   gsize end;
   GError *error;        /* a bound was crossed: every later read fails */
+  HollerGuardQueue *queue;
 };
 
 static void holler_guard_input_pollable_init (GPollableInputStreamInterface *iface);
@@ -74,6 +75,8 @@ pass_buffered (HollerGuardInput *self, gsize count, GError **error)
     }
   else
     self->start += consumed;
+  if (self->queue != NULL)
+    self->queue->pong_bytes = self->limit.pong_bytes;
   return (gssize) consumed;
 }
 
@@ -91,6 +94,15 @@ guard_read (HollerGuardInput *self, void *buffer, gsize count, gboolean blocking
     }
   if (count == 0)
     return 0;
+  if (self->limit.websocket && self->queue != NULL && holler_guard_queue_is_over (self->queue, 0))
+    {
+      self->error = g_error_new (G_IO_ERROR, G_IO_ERROR_NO_SPACE,
+                                 _("slow-reader: %" G_GUINT64_FORMAT " bytes not yet sent, the limit is %"
+                                   G_GUINT64_FORMAT), holler_guard_queue_get_queued (self->queue),
+                                 self->queue->limit);
+      g_propagate_error (error, g_error_copy (self->error));
+      return -1;
+    }
   if (self->start == self->end)
     {
       n = g_pollable_stream_read (base_stream (self), self->buffer, MIN (count, BUFFER_SIZE),
@@ -166,6 +178,7 @@ holler_guard_input_finalize (GObject *object)
   HollerGuardInput *self = HOLLER_GUARD_INPUT (object);
 
   g_clear_error (&self->error);
+  g_clear_pointer (&self->queue, g_rc_box_release);
   G_OBJECT_CLASS (holler_guard_input_parent_class)->finalize (object);
 }
 
@@ -185,12 +198,13 @@ holler_guard_input_init (HollerGuardInput *self)
 }
 
 GInputStream *
-holler_guard_input_new (GInputStream *base, guint64 max_message, guint64 max_http)
+holler_guard_input_new (GInputStream *base, guint64 max_message, guint64 max_http, HollerGuardQueue *queue)
 {
   HollerGuardInput *self = g_object_new (HOLLER_TYPE_GUARD_INPUT, "base-stream", base,
                                          "close-base-stream", FALSE, NULL);
 
   holler_ws_limit_init (&self->limit, max_message, max_http);
+  self->queue = queue != NULL ? g_rc_box_acquire (queue) : NULL;
   return G_INPUT_STREAM (self);
 }
 
@@ -199,13 +213,6 @@ holler_guard_input_start_websocket (HollerGuardInput *self)
 {
   g_return_if_fail (HOLLER_IS_GUARD_INPUT (self));
   holler_ws_limit_start_websocket (&self->limit);
-}
-
-guint64
-holler_guard_input_get_pong_bytes (HollerGuardInput *self)
-{
-  g_return_val_if_fail (HOLLER_IS_GUARD_INPUT (self), 0);
-  return self->limit.pong_bytes;
 }
 
 gboolean

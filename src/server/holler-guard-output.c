@@ -13,7 +13,7 @@ struct _HollerGuardOutput
 {
   GFilterOutputStream parent_instance;
 
-  guint64 written;
+  HollerGuardQueue *queue;
 };
 
 static void holler_guard_output_pollable_init (GPollableOutputStreamInterface *iface);
@@ -32,7 +32,7 @@ static gssize
 count_written (HollerGuardOutput *self, gssize n)
 {
   if (n > 0)
-    self->written += n;
+    self->queue->written += n;
   return n;
 }
 
@@ -86,8 +86,16 @@ holler_guard_output_pollable_init (GPollableOutputStreamInterface *iface)
 }
 
 static void
+holler_guard_output_finalize (GObject *object)
+{
+  g_clear_pointer (&HOLLER_GUARD_OUTPUT (object)->queue, g_rc_box_release);
+  G_OBJECT_CLASS (holler_guard_output_parent_class)->finalize (object);
+}
+
+static void
 holler_guard_output_class_init (HollerGuardOutputClass *klass)
 {
+  G_OBJECT_CLASS (klass)->finalize = holler_guard_output_finalize;
   G_OUTPUT_STREAM_CLASS (klass)->write_fn = holler_guard_output_write;
 }
 
@@ -97,14 +105,11 @@ holler_guard_output_init (HollerGuardOutput *self)
 }
 
 GOutputStream *
-holler_guard_output_new (GOutputStream *base)
+holler_guard_output_new (GOutputStream *base, HollerGuardQueue *queue)
 {
-  return g_object_new (HOLLER_TYPE_GUARD_OUTPUT, "base-stream", base, "close-base-stream", FALSE, NULL);
-}
+  HollerGuardOutput *self = g_object_new (HOLLER_TYPE_GUARD_OUTPUT, "base-stream", base,
+                                          "close-base-stream", FALSE, NULL);
 
-guint64
-holler_guard_output_get_written (HollerGuardOutput *self)
-{
-  g_return_val_if_fail (HOLLER_IS_GUARD_OUTPUT (self), 0);
-  return self->written;
+  self->queue = g_rc_box_acquire (queue);
+  return G_OUTPUT_STREAM (self);
 }

@@ -21,6 +21,7 @@ struct _HollerGuardStream
   GSocket *socket;
   GInputStream *input;
   GOutputStream *output;
+  HollerGuardQueue *queue;
   gboolean closed;
 };
 
@@ -109,6 +110,7 @@ holler_guard_stream_finalize (GObject *object)
   g_clear_object (&self->output);
   g_clear_object (&self->socket);
   g_clear_object (&self->base);
+  g_clear_pointer (&self->queue, g_rc_box_release);
   G_OBJECT_CLASS (holler_guard_stream_parent_class)->finalize (object);
 }
 
@@ -145,8 +147,9 @@ holler_guard_stream_new (GIOStream *base, GSocket *socket, guint64 max_message, 
 
   self->base = g_object_ref (base);
   self->socket = g_object_ref (socket);
-  self->input = holler_guard_input_new (g_io_stream_get_input_stream (base), max_message, max_http);
-  self->output = holler_guard_output_new (g_io_stream_get_output_stream (base));
+  self->queue = g_rc_box_new0 (HollerGuardQueue);
+  self->input = holler_guard_input_new (g_io_stream_get_input_stream (base), max_message, max_http, self->queue);
+  self->output = holler_guard_output_new (g_io_stream_get_output_stream (base), self->queue);
   return self;
 }
 
@@ -157,18 +160,11 @@ holler_guard_stream_start_websocket (HollerGuardStream *self)
   holler_guard_input_start_websocket (HOLLER_GUARD_INPUT (self->input));
 }
 
-guint64
-holler_guard_stream_get_written (HollerGuardStream *self)
+HollerGuardQueue *
+holler_guard_stream_get_queue (HollerGuardStream *self)
 {
-  g_return_val_if_fail (HOLLER_IS_GUARD_STREAM (self), 0);
-  return holler_guard_output_get_written (HOLLER_GUARD_OUTPUT (self->output));
-}
-
-guint64
-holler_guard_stream_get_pong_bytes (HollerGuardStream *self)
-{
-  g_return_val_if_fail (HOLLER_IS_GUARD_STREAM (self), 0);
-  return holler_guard_input_get_pong_bytes (HOLLER_GUARD_INPUT (self->input));
+  g_return_val_if_fail (HOLLER_IS_GUARD_STREAM (self), NULL);
+  return self->queue;
 }
 
 void

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include "holler-guard-queue.h"
 
 G_BEGIN_DECLS
 
@@ -19,9 +20,10 @@ HollerGuardStream *holler_guard_stream_new             (GIOStream         *base,
                                                         guint64            max_http);
 /* The connection was upgraded: the client's bytes are WebSocket frames */
 void               holler_guard_stream_start_websocket (HollerGuardStream *self);
-/* Bytes written to the socket so far, and bytes of pongs libsoup owes */
-guint64            holler_guard_stream_get_written     (HollerGuardStream *self);
-guint64            holler_guard_stream_get_pong_bytes  (HollerGuardStream *self);
+/* libsoup's unsent queue for this connection: the server adds what it
+ * sends to "submitted" and sets the limit (borrowed, lives as long as
+ * @self) */
+HollerGuardQueue  *holler_guard_stream_get_queue       (HollerGuardStream *self);
 /* Ends the connection from below: both directions of the socket are shut
  * down, so whoever reads or writes it (libsoup, a TLS handshake) fails and
  * closes the stream. */

@@ -39,10 +39,8 @@ struct _HollerRendezvousClient
   GSource *limit_window;     /* open after a drop: counts, then logs */
   guint64 n_limited;         /* dropped in the window */
 
-  /* libsoup's outgoing queue: what we handed it less what reached the socket */
+  /* libsoup's outgoing queue (holler-guard-queue.h) */
   HollerGuardStream *guard;
-  gsize max_queued;
-  guint64 submitted;
 };
 
 G_DEFINE_FINAL_TYPE (HollerRendezvousClient, holler_rendezvous_client, G_TYPE_OBJECT)
@@ -122,18 +120,6 @@ static guint64
 frame_bytes (gsize length)
 {
   return length + (length < 126 ? 2 : length < 65536 ? 4 : 10);
-}
-
-/* What libsoup holds for this connection and has not written yet. An
- * underestimate by the few bytes of the 101 response and of libsoup's own
- * pings and close frames, which are written but not counted as ours. */
-static guint64
-queued_bytes (HollerRendezvousClient *self)
-{
-  guint64 handed = self->submitted + holler_guard_stream_get_pong_bytes (self->guard);
-  guint64 written = holler_guard_stream_get_written (self->guard);
-
-  return handed > written ? handed - written : 0;
 }
 
 static void
@@ -285,7 +271,8 @@ holler_rendezvous_client_set_guard (HollerRendezvousClient *self, HollerGuardStr
 {
   g_return_if_fail (HOLLER_IS_RENDEZVOUS_CLIENT (self));
   g_set_object (&self->guard, guard);
-  self->max_queued = max_queued;
+  if (guard != NULL)
+    holler_guard_stream_get_queue (guard)->limit = max_queued;
 }
 
 const char *
@@ -323,6 +310,7 @@ holler_rendezvous_client_send_object (HollerRendezvousClient *self, JsonObject *
   g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
   g_autoptr(JsonGenerator) generator = json_generator_new ();
   g_autofree char *text = NULL;
+  HollerGuardQueue *queue;
   gsize length;
 
   g_return_val_if_fail (HOLLER_IS_RENDEZVOUS_CLIENT (self), FALSE);
@@ -334,14 +322,17 @@ holler_rendezvous_client_send_object (HollerRendezvousClient *self, JsonObject *
     return FALSE;
   if (self->closing || soup_websocket_connection_get_state (self->conn) != SOUP_WEBSOCKET_STATE_OPEN)
     return TRUE;
-  if (self->guard != NULL && queued_bytes (self) + frame_bytes (length) > self->max_queued)
+  queue = self->guard != NULL ? holler_guard_stream_get_queue (self->guard) : NULL;
+  if (queue != NULL && holler_guard_queue_is_over (queue, frame_bytes (length)))
     {
-      holler_server_log (self->quiet, _("slow-reader %s (%s): %" PRIu64 " bytes not yet sent, the limit is %zu: closed"),
-                         display_id (self), self->address, queued_bytes (self), self->max_queued);
+      holler_server_log (self->quiet, _("slow-reader %s (%s): %" PRIu64 " bytes not yet sent, the limit is %" PRIu64
+                                        ": closed"),
+                         display_id (self), self->address, holler_guard_queue_get_queued (queue), queue->limit);
       holler_rendezvous_client_close (self, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "too slow");
       return TRUE;
     }
-  self->submitted += frame_bytes (length);
+  if (queue != NULL)
+    queue->submitted += frame_bytes (length);
   soup_websocket_connection_send_text (self->conn, text);
   return TRUE;
 }

@@ -76,7 +76,7 @@ check_guard (const guint8 *data, gsize size, guint64 max_message, guint64 max_ht
              const Event *events, guint n_events, gsize allowed, gboolean refused)
 {
   g_autoptr(GInputStream) memory = g_memory_input_stream_new_from_data (data, size, NULL);
-  g_autoptr(GInputStream) guard = holler_guard_input_new (memory, max_message, max_http);
+  g_autoptr(GInputStream) guard = holler_guard_input_new (memory, max_message, max_http, NULL);
   g_autoptr(GError) error = NULL;
   guint8 buffer[512];
   gsize passed = 0;

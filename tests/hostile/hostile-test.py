@@ -263,6 +263,41 @@ def case_slow_reader(holler, work):
         server.stop()
 
 
+def ping_forever(port, results):
+    ws = Ws(port, src="127.0.0.7", rcvbuf=4096, timeout=10)
+    pings = frame(9, b"p" * 125) * 500
+    sent = 0
+    try:
+        while sent < 512 * 1024 ** 2:
+            ws.sock.sendall(pings)
+            sent += len(pings)
+        results["ping"] = "never closed"
+    except OSError:
+        results["ping"] = "closed after %d bytes of pings" % sent
+    ws.close()
+
+
+def case_ping_flood(holler, work):
+    """A connection sends pings as fast as it can and reads nothing: the
+    pongs libsoup queues count against the queue limit; it is dropped."""
+    server = Server(holler, work)
+    try:
+        legit = Legit(server)
+        baseline = server.fds()
+        results = {}
+        t = threading.Thread(target=ping_forever, args=(server.port, results))
+        t0 = time.monotonic()
+        t.start()
+        legit.relay("while pings pile up")
+        t.join(30 * SLOWDOWN)
+        print("figures: ping-flood: %s in %.2f s" % (results.get("ping"), time.monotonic() - t0), flush=True)
+        check(results.get("ping", "").startswith("closed"), "the ping flooder was dropped")
+        wait_for(lambda: server.count(r"error - \(127\.0\.0\.7\): slow-reader") == 1, "the drop logged", 5)
+        finish(server, legit, baseline, "ping-flood")
+    finally:
+        server.stop()
+
+
 # --- 3. a fragmented message that never ends ---
 def fragment_forever(port, results):
     ws = Ws(port, src="127.0.0.5", timeout=10)
@@ -358,6 +393,7 @@ CASES = {
     "accept-flood": case_accept_flood,
     "handshake-timeout": case_handshake_timeout,
     "slow-reader": case_slow_reader,
+    "ping-flood": case_ping_flood,
     "fragmented": case_fragmented,
     "rate-flood": case_rate_flood,
 }
