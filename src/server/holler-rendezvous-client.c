@@ -329,6 +329,9 @@ holler_rendezvous_client_send_object (HollerRendezvousClient *self, JsonObject *
                                         ": closed"),
                          display_id (self), self->address, holler_guard_queue_get_queued (queue), queue->limit);
       holler_rendezvous_client_close (self, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "too slow");
+      /* the close frame waits behind what the reader does not read; its
+       * queue is freed now, not after libsoup's 5 s closing timeout */
+      holler_guard_stream_abort (self->guard);
       return TRUE;
     }
   if (queue != NULL)

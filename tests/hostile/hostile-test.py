@@ -151,6 +151,10 @@ def finish(server, legit, baseline_fds, name):
     limit = RSS_LIMIT_SANITIZED_MIB if server.sanitized() else RSS_LIMIT_MIB
     check(peak < limit * 1024, "%s: peak RSS %.1f MiB < %d MiB" % (name, peak / 1024, limit))
     check(server.alive(), "%s: the server is still running" % name)
+    # gone before the stop, so the server's closing handshakes do not wait for them
+    legit.alice.close()
+    legit.bob.close()
+    wait_for(lambda: server.fds() == baseline_fds - 2, "%s: alice and bob gone" % name, 5)
     server.stop()
     check(server.proc.returncode == 0, "%s: the server stops cleanly on SIGTERM (exit %s)" %
           (name, server.proc.returncode))
