@@ -6,8 +6,6 @@
 #define G_LOG_DOMAIN "holler-serve"
 
 #include "config.h"
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <glib/gi18n.h>
 #include <libsoup/soup.h>
 #include "holler-rendezvous.h"
