@@ -167,6 +167,13 @@ holler_guard_stream_get_queue (HollerGuardStream *self)
   return self->queue;
 }
 
+gboolean
+holler_guard_stream_get_refused (HollerGuardStream *self)
+{
+  g_return_val_if_fail (HOLLER_IS_GUARD_STREAM (self), FALSE);
+  return holler_guard_input_get_refused (HOLLER_GUARD_INPUT (self->input));
+}
+
 void
 holler_guard_stream_abort (HollerGuardStream *self)
 {

@@ -24,6 +24,8 @@ void               holler_guard_stream_start_websocket (HollerGuardStream *self)
  * sends to "submitted" and sets the limit (borrowed, lives as long as
  * @self) */
 HollerGuardQueue  *holler_guard_stream_get_queue       (HollerGuardStream *self);
+/* TRUE once a read failed because a bound was crossed (HollerGuardInput) */
+gboolean           holler_guard_stream_get_refused     (HollerGuardStream *self);
 /* Ends the connection from below: both directions of the socket are shut
  * down, so whoever reads or writes it (libsoup, a TLS handshake) fails and
  * closes the stream. */

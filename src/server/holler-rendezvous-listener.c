@@ -87,6 +87,11 @@ on_guard_closed (HollerGuardStream *guard, gpointer user_data)
 {
   Connection *conn = user_data;
 
+  /* after the upgrade libsoup reports a refused read itself ("error") */
+  if (conn->timeout != NULL && holler_guard_stream_get_refused (guard))
+    holler_log_throttle_log (&conn->listener->refused_log,
+                             _("too-large %s: an HTTP request head over %" G_GUINT64_FORMAT " bytes, closed"),
+                             conn->address, conn->listener->limits.max_http);
   g_hash_table_remove (conn->listener->connections, guard);
 }
 

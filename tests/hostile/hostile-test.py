@@ -210,7 +210,8 @@ def case_accept_flood(holler, work):
 # --- handshake that never finishes ---
 def case_handshake_timeout(holler, work):
     """20 connections from 127.0.0.3 send part of a request and stall; the
-    server (--handshake-timeout 2) must close each after 2 s."""
+    server (--handshake-timeout 2) must close each after 2 s. One more
+    sends a request head of 20 KB: refused at 16 KiB."""
     server = Server(holler, work, ["--handshake-timeout", "2"])
     try:
         legit = Legit(server)
@@ -220,6 +221,11 @@ def case_handshake_timeout(holler, work):
             s = raw_connect(server.port, src="127.0.0.3", timeout=10)
             s.sendall(b"GET /ws HTTP/1.1\r\nHost: x\r\n" if i % 2 else b"")
             stalled.append(s)
+        endless = raw_connect(server.port, src="127.0.0.8", timeout=10)
+        try:
+            endless.sendall(b"GET /ws HTTP/1.1\r\nX-Long: " + b"a" * 20000)
+        except OSError:
+            pass   # the server may close before it has read all of it
         t0 = time.monotonic()
         legit.relay("while 20 handshakes stall")
         for s in stalled:
@@ -232,6 +238,9 @@ def case_handshake_timeout(holler, work):
         check(took < 2 + 3 * SLOWDOWN, "stalled handshakes closed at the 2 s timeout (%.2f s)" % took)
         wait_for(lambda: server.count(r"handshake-timeout 127\.0\.0\.3") == 20,
                  "20 handshake timeouts logged", 5)
+        wait_for(lambda: server.count(r"too-large 127\.0\.0\.8: an HTTP request head over 16384 bytes") == 1,
+                 "a request head over 16 KiB refused and logged", 5)
+        endless.close()
         for s in stalled:
             s.close()
         finish(server, legit, baseline, "handshake-timeout")
