@@ -30,6 +30,7 @@ typedef struct {
   gint64 max_message_size;
   double max_rate;
   gint max_clients_per_address;
+  gint handshake_timeout;
   gboolean print_uri;
 } ServeOptions;
 
@@ -44,7 +45,9 @@ serve_options_clear (ServeOptions *opts)
 }
 
 /* Each connection is a descriptor: let the server have as many as the
- * hard limit allows (often 1024 soft against 524288 hard). */
+ * hard limit allows (often 1024 soft against 524288 hard). Running out
+ * anyway is survived: the accept loop backs off and retries
+ * (src/server/holler-rendezvous-listener.c). */
 static void
 raise_fd_limit (void)
 {
@@ -79,6 +82,8 @@ parse_args (int argc, char **argv, ServeOptions *opts, GError **error)
       N_("Messages per second per connection, bursts of twice that (default 50; 0: no limit)"), N_("MSGS_PER_S") },
     { "max-clients-per-address", 0, 0, G_OPTION_ARG_INT, &opts->max_clients_per_address,
       N_("Connections per remote address (default 20; 0: no limit)"), N_("N") },
+    { "handshake-timeout", 0, 0, G_OPTION_ARG_INT, &opts->handshake_timeout,
+      N_("Seconds a connection has to complete its WebSocket handshake (default 10)"), N_("SECONDS") },
     { "print-uri", 0, 0, G_OPTION_ARG_NONE, &opts->print_uri,
       N_("Print the server's URI on stdout once it listens"), NULL },
     { NULL }
@@ -100,7 +105,7 @@ static gboolean
 build_options (ServeOptions *opts, HollerRendezvousOptions *options, GError **error)
 {
   g_autoptr(HollerConfig) config = holler_config_load (opts->config, error);
-  gint64 port, size, clients;
+  gint64 port, size, clients, handshake;
 
   if (config == NULL)
     return FALSE;
@@ -119,6 +124,9 @@ build_options (ServeOptions *opts, HollerRendezvousOptions *options, GError **er
   clients = opts->max_clients_per_address != UNSET ? opts->max_clients_per_address
             : holler_config_get_int (config, "serve", "max-clients-per-address",
                                      HOLLER_RENDEZVOUS_DEFAULT_MAX_CLIENTS_PER_ADDRESS);
+  handshake = opts->handshake_timeout != UNSET ? opts->handshake_timeout
+              : holler_config_get_int (config, "serve", "handshake-timeout",
+                                       HOLLER_RENDEZVOUS_DEFAULT_HANDSHAKE_TIMEOUT);
   if (opts->max_rate == UNSET)
     opts->max_rate = holler_config_get_double (config, "serve", "max-rate", HOLLER_RENDEZVOUS_DEFAULT_MAX_RATE);
   if (port < 0 || port > G_MAXUINT16)
@@ -130,6 +138,9 @@ build_options (ServeOptions *opts, HollerRendezvousOptions *options, GError **er
   if (clients < 0 || clients > G_MAXUINT)
     return g_set_error (error, HOLLER_ERROR, HOLLER_ERROR_USAGE,
                         _("--max-clients-per-address must be 0 (no limit) or positive")), FALSE;
+  if (handshake < 1 || handshake > 3600)
+    return g_set_error (error, HOLLER_ERROR, HOLLER_ERROR_USAGE,
+                        _("--handshake-timeout must be between 1 and 3600")), FALSE;
   if (opts->address != NULL)
     {
       g_free (options->address);
@@ -142,6 +153,7 @@ build_options (ServeOptions *opts, HollerRendezvousOptions *options, GError **er
   options->max_message_size = size;
   options->max_messages_per_second = opts->max_rate;
   options->max_clients_per_address = clients;
+  options->handshake_timeout_s = handshake;
   return TRUE;
 }
 
@@ -208,7 +220,7 @@ int
 holler_serve_main (int argc, char **argv)
 {
   ServeOptions opts = { .port = UNSET, .max_message_size = UNSET, .max_rate = UNSET,
-                        .max_clients_per_address = UNSET };
+                        .max_clients_per_address = UNSET, .handshake_timeout = UNSET };
   g_autoptr(HollerRendezvousOptions) options = holler_rendezvous_options_new ();
   g_autoptr(HollerRendezvous) rendezvous = NULL;
   g_autoptr(GError) error = NULL;

@@ -9,7 +9,8 @@
 #include "holler-server-log.h"
 #include "holler-rendezvous-frame.h"
 
-#define LIMIT_NOTICE_US G_USEC_PER_SEC
+/* one rate-limited error to the client and one log line per window */
+#define LIMIT_WINDOW_MS 1000
 
 enum {
   SIGNAL_MESSAGE,
@@ -35,8 +36,11 @@ struct _HollerRendezvousClient
   /* token bucket */
   double tokens;
   gint64 refilled_us;
-  gint64 limit_noticed_us;   /* last rate-limited error and log line */
-  guint64 n_limited;         /* dropped since then */
+  GSource *limit_window;     /* open after a drop: counts, then logs */
+  guint64 n_limited;         /* dropped in the window */
+
+  /* libsoup's outgoing queue (holler-guard-queue.h) */
+  HollerGuardStream *guard;
 };
 
 G_DEFINE_FINAL_TYPE (HollerRendezvousClient, holler_rendezvous_client, G_TYPE_OBJECT)
@@ -64,22 +68,58 @@ take_token (HollerRendezvousClient *self)
   return TRUE;
 }
 
-/* One error and one log line per second at most, however fast the flood */
+static void
+log_rate_limited (HollerRendezvousClient *self)
+{
+  if (self->n_limited > 0)
+    holler_server_log (self->quiet, _("rate-limited %s (%s): %" PRIu64 " message(s) dropped"),
+                       display_id (self), self->address, self->n_limited);
+  self->n_limited = 0;
+}
+
+static gboolean
+on_limit_window_end (gpointer user_data)
+{
+  HollerRendezvousClient *self = user_data;
+
+  g_clear_pointer (&self->limit_window, g_source_unref);
+  log_rate_limited (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+close_limit_window (HollerRendezvousClient *self)
+{
+  if (self->limit_window == NULL)
+    return;
+  g_source_destroy (self->limit_window);
+  g_clear_pointer (&self->limit_window, g_source_unref);
+  log_rate_limited (self);
+}
+
+/* One error and one log line per second at most, however fast the flood;
+ * the line counts every message dropped in its second (the window opens
+ * at the first drop and the line is written when it ends, or when the
+ * connection closes) */
 static void
 report_rate_limited (HollerRendezvousClient *self)
 {
-  gint64 now = g_get_monotonic_time ();
-
   self->n_limited++;
-  if (self->limit_noticed_us != 0 && now - self->limit_noticed_us < LIMIT_NOTICE_US)
+  if (self->limit_window != NULL)
     return;
-  holler_server_log (self->quiet, _("rate-limited %s (%s): %" PRIu64 " message(s) dropped"),
-                     display_id (self), self->address, self->n_limited);
   holler_rendezvous_client_send_error (self, "rate-limited", NULL,
                                        _("More than %g messages per second: message dropped"),
                                        self->max_rate);
-  self->limit_noticed_us = now;
-  self->n_limited = 0;
+  self->limit_window = g_timeout_source_new (LIMIT_WINDOW_MS);
+  g_source_set_callback (self->limit_window, on_limit_window_end, self, NULL);
+  g_source_attach (self->limit_window, g_main_context_get_thread_default ());
+}
+
+/* Bytes of a server frame (unmasked) carrying @length bytes */
+static guint64
+frame_bytes (gsize length)
+{
+  return length + (length < 126 ? 2 : length < 65536 ? 4 : 10);
 }
 
 static void
@@ -124,6 +164,7 @@ on_closed (SoupWebsocketConnection *conn, gpointer user_data)
   HollerRendezvousClient *self = g_object_ref (user_data);
 
   self->closing = TRUE;
+  close_limit_window (self);
   if (!self->closed)
     {
       self->closed = TRUE;
@@ -154,6 +195,8 @@ holler_rendezvous_client_dispose (GObject *object)
 {
   HollerRendezvousClient *self = HOLLER_RENDEZVOUS_CLIENT (object);
 
+  close_limit_window (self);
+  g_clear_object (&self->guard);
   if (self->conn != NULL)
     {
       g_signal_handlers_disconnect_by_data (self->conn, self);
@@ -223,6 +266,15 @@ holler_rendezvous_client_new (SoupWebsocketConnection *conn,
   return self;
 }
 
+void
+holler_rendezvous_client_set_guard (HollerRendezvousClient *self, HollerGuardStream *guard, gsize max_queued)
+{
+  g_return_if_fail (HOLLER_IS_RENDEZVOUS_CLIENT (self));
+  g_set_object (&self->guard, guard);
+  if (guard != NULL)
+    holler_guard_stream_get_queue (guard)->limit = max_queued;
+}
+
 const char *
 holler_rendezvous_client_get_address (HollerRendezvousClient *self)
 {
@@ -258,6 +310,7 @@ holler_rendezvous_client_send_object (HollerRendezvousClient *self, JsonObject *
   g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
   g_autoptr(JsonGenerator) generator = json_generator_new ();
   g_autofree char *text = NULL;
+  HollerGuardQueue *queue;
   gsize length;
 
   g_return_val_if_fail (HOLLER_IS_RENDEZVOUS_CLIENT (self), FALSE);
@@ -267,8 +320,23 @@ holler_rendezvous_client_send_object (HollerRendezvousClient *self, JsonObject *
   text = json_generator_to_data (generator, &length);
   if (!g_utf8_validate_len (text, length, NULL))
     return FALSE;
-  if (!self->closing && soup_websocket_connection_get_state (self->conn) == SOUP_WEBSOCKET_STATE_OPEN)
-    soup_websocket_connection_send_text (self->conn, text);
+  if (self->closing || soup_websocket_connection_get_state (self->conn) != SOUP_WEBSOCKET_STATE_OPEN)
+    return TRUE;
+  queue = self->guard != NULL ? holler_guard_stream_get_queue (self->guard) : NULL;
+  if (queue != NULL && holler_guard_queue_is_over (queue, frame_bytes (length)))
+    {
+      holler_server_log (self->quiet, _("slow-reader %s (%s): %" PRIu64 " bytes not yet sent, the limit is %" PRIu64
+                                        ": closed"),
+                         display_id (self), self->address, holler_guard_queue_get_queued (queue), queue->limit);
+      holler_rendezvous_client_close (self, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "too slow");
+      /* the close frame waits behind what the reader does not read; its
+       * queue is freed now, not after libsoup's 5 s closing timeout */
+      holler_guard_stream_abort (self->guard);
+      return TRUE;
+    }
+  if (queue != NULL)
+    queue->submitted += frame_bytes (length);
+  soup_websocket_connection_send_text (self->conn, text);
   return TRUE;
 }
 

@@ -3,6 +3,7 @@
 
 #include <libsoup/soup.h>
 #include <json-glib/json-glib.h>
+#include "holler-guard-stream.h"
 
 G_BEGIN_DECLS
 
@@ -22,6 +23,12 @@ HollerRendezvousClient *holler_rendezvous_client_new (SoupWebsocketConnection *c
                                                       double                   max_rate,
                                                       gboolean                 quiet);
 
+/* The connection's streams below libsoup (NULL: not known), and the most
+ * that may wait in libsoup's queue for a slow reader: beyond it the client
+ * is closed (1008) and the event logged. */
+void        holler_rendezvous_client_set_guard   (HollerRendezvousClient *self,
+                                                  HollerGuardStream      *guard,
+                                                  gsize                   max_queued);
 const char *holler_rendezvous_client_get_address (HollerRendezvousClient *self);
 /* The registered id, or NULL */
 const char *holler_rendezvous_client_get_id      (HollerRendezvousClient *self);

@@ -6,13 +6,12 @@
 #define G_LOG_DOMAIN "holler-serve"
 
 #include "config.h"
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <glib/gi18n.h>
 #include <libsoup/soup.h>
 #include "holler-rendezvous.h"
 #include "holler-rendezvous-client.h"
 #include "holler-rendezvous-frame.h"
+#include "holler-rendezvous-listener.h"
 #include "holler-rendezvous-tokens.h"
 #include "holler-rendezvous-web.h"
 #include "holler-server-log.h"
@@ -26,6 +25,13 @@
 #define HARD_LIMIT_FACTOR 4
 /* the kernel caps it at net.core.somaxconn (4096 on Linux ≥ 5.4) */
 #define LISTEN_BACKLOG 1024
+/* an HTTP request head (the upgrade request, or a GET of the web client) */
+#define MAX_REQUEST_HEAD 16384
+/* what libsoup may hold for one connection, not yet written to its socket,
+ * in units of the message limit (at least 1 MiB): a reader slower than
+ * that is closed (HollerRendezvousClient) */
+#define QUEUE_LIMIT_FACTOR 16
+#define MIN_QUEUE_LIMIT (1024 * 1024)
 
 struct _HollerRendezvous
 {
@@ -36,6 +42,7 @@ struct _HollerRendezvous
   GTlsCertificate *certificate;
   GInetAddress *address;
   SoupServer *server;
+  HollerRendezvousListener *listener;
   guint port;
   gboolean stopped;
   GHashTable *clients;         /* accepted connections (owned set) */
@@ -188,18 +195,13 @@ on_client_closed (HollerRendezvousClient *client, guint code, gpointer user_data
 }
 
 /* libsoup 3.6 drops a connection whose pongs stop; before that, TCP does
- * it when our pings stay unacknowledged for the same time. */
+ * it when our pings stay unacknowledged for the same time (the listener
+ * sets TCP_USER_TIMEOUT on every accepted socket). */
 static void
-set_dead_peer_timeout (SoupServerMessage *msg, SoupWebsocketConnection *conn)
+set_dead_peer_timeout (SoupWebsocketConnection *conn)
 {
 #if SOUP_CHECK_VERSION (3, 6, 0)
   soup_websocket_connection_set_keepalive_pong_timeout (conn, PONG_TIMEOUT_SECONDS);
-#else
-  GSocket *socket = soup_server_message_get_socket (msg);
-  int timeout_ms = PONG_TIMEOUT_SECONDS * 1000;
-
-  if (socket != NULL)
-    g_socket_set_option (socket, IPPROTO_TCP, TCP_USER_TIMEOUT, timeout_ms, NULL);
 #endif
 }
 
@@ -236,13 +238,17 @@ on_websocket (SoupServer              *server,
   soup_websocket_connection_set_max_incoming_payload_size (conn, (guint64) options->max_message_size * HARD_LIMIT_FACTOR);
 #if SOUP_CHECK_VERSION (3, 8, 0)
   /* the payload limit is per frame; this bounds a fragmented message.
-   * Older libsoup has no such bound (a known limitation). */
+   * Below 3.8 HollerGuardInput bounds it (holler-rendezvous-listener.c). */
   soup_websocket_connection_set_max_total_message_size (conn, (guint64) options->max_message_size * HARD_LIMIT_FACTOR);
 #endif
   soup_websocket_connection_set_keepalive_interval (conn, KEEPALIVE_SECONDS);
-  set_dead_peer_timeout (msg, conn);
+  set_dead_peer_timeout (conn);
   client = holler_rendezvous_client_new (conn, address, options->max_message_size,
                                          options->max_messages_per_second, options->quiet);
+  holler_rendezvous_client_set_guard (client,
+                                      holler_rendezvous_listener_claim (self->listener,
+                                                                        soup_server_message_get_remote_address (msg)),
+                                      MAX ((gsize) MIN_QUEUE_LIMIT, QUEUE_LIMIT_FACTOR * options->max_message_size));
   count = GPOINTER_TO_UINT (g_hash_table_lookup (self->per_address, address));
   if (options->max_clients_per_address > 0 && count >= options->max_clients_per_address)
     {
@@ -291,6 +297,9 @@ load_options (HollerRendezvous *self, GError **error)
   if (!(options->max_messages_per_second >= 0))
     return g_set_error (error, HOLLER_ERROR, HOLLER_ERROR_CONFIG,
                         _("The message rate limit must be 0 (none) or positive")), FALSE;
+  if (options->handshake_timeout_s < 1 || options->handshake_timeout_s > 3600)
+    return g_set_error (error, HOLLER_ERROR, HOLLER_ERROR_CONFIG,
+                        _("The handshake timeout must be between 1 and 3600 seconds")), FALSE;
   if (options->tls_key_file != NULL && options->tls_cert_file == NULL)
     return g_set_error (error, HOLLER_ERROR, HOLLER_ERROR_CONFIG,
                         _("A TLS key needs a TLS certificate (--tls-cert)")), FALSE;
@@ -331,6 +340,9 @@ holler_rendezvous_dispose (GObject *object)
       while (g_hash_table_iter_next (&iter, &client, NULL))
         g_signal_handlers_disconnect_by_data (client, self);
     }
+  if (self->listener != NULL)
+    holler_rendezvous_listener_stop (self->listener);
+  g_clear_object (&self->listener);
   if (self->server != NULL)
     soup_server_disconnect (self->server);
   g_clear_object (&self->server);
@@ -381,6 +393,7 @@ holler_rendezvous_options_new (void)
   options->max_message_size = HOLLER_RENDEZVOUS_DEFAULT_MAX_MESSAGE_SIZE;
   options->max_messages_per_second = HOLLER_RENDEZVOUS_DEFAULT_MAX_RATE;
   options->max_clients_per_address = HOLLER_RENDEZVOUS_DEFAULT_MAX_CLIENTS_PER_ADDRESS;
+  options->handshake_timeout_s = HOLLER_RENDEZVOUS_DEFAULT_HANDSHAKE_TIMEOUT;
   return options;
 }
 
@@ -421,38 +434,50 @@ holler_rendezvous_new (const HollerRendezvousOptions *options, GError **error)
   return g_steal_pointer (&self);
 }
 
+static void
+start_listener (HollerRendezvous *self, GSocket *socket)
+{
+  const HollerRendezvousOptions *options = self->options;
+  HollerRendezvousListenerLimits limits = {
+    .certificate = self->certificate,
+    .max_per_address = options->max_clients_per_address,
+    .handshake_timeout_s = options->handshake_timeout_s,
+    .max_message = (guint64) options->max_message_size * HARD_LIMIT_FACTOR,
+    .max_http = MAX_REQUEST_HEAD,
+    .quiet = options->quiet,
+  };
+  g_autoptr(GSocketAddress) bound = g_socket_get_local_address (socket, NULL);
+
+  self->listener = holler_rendezvous_listener_new (self->server, socket, &limits);
+  self->port = bound != NULL ? g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)) : 0;
+}
+
 gboolean
 holler_rendezvous_start (HollerRendezvous *self, GError **error)
 {
   g_autoptr(GSocketAddress) address = NULL;
-  g_autoptr(GSocketAddress) bound = NULL;
   g_autoptr(GSocket) socket = NULL;
   g_autofree char *uri = NULL;
-  GSList *listeners;
 
   g_return_val_if_fail (HOLLER_IS_RENDEZVOUS (self), FALSE);
   g_return_val_if_fail (self->server == NULL, FALSE);
 
-  self->server = soup_server_new ("server-header", "holler ", "tls-certificate", self->certificate, NULL);
+  address = g_inet_socket_address_new (self->address, self->options->port);
+  socket = listen_socket (address, error);
+  if (socket == NULL)
+    {
+      g_prefix_error (error, _("Cannot listen on %s port %u: "), self->options->address, self->options->port);
+      return FALSE;
+    }
+  self->server = soup_server_new ("server-header", "holler ", NULL);
   /* permessage-deflate would let a small frame inflate far past the limit */
   soup_server_remove_websocket_extension (self->server, SOUP_TYPE_WEBSOCKET_EXTENSION_DEFLATE);
   soup_server_add_websocket_handler (self->server, WS_PATH, NULL, NULL, on_websocket, self, NULL);
   /* the web client at / (every other path but WS_PATH) */
   holler_rendezvous_web_add_handler (self->server);
-  address = g_inet_socket_address_new (self->address, self->options->port);
-  socket = listen_socket (address, error);
-  if (socket == NULL
-      || !soup_server_listen_socket (self->server, socket,
-                                     self->certificate != NULL ? SOUP_SERVER_LISTEN_HTTPS : 0, error))
-    {
-      g_prefix_error (error, _("Cannot listen on %s port %u: "), self->options->address, self->options->port);
-      g_clear_object (&self->server);
-      return FALSE;
-    }
-  listeners = soup_server_get_listeners (self->server);
-  bound = listeners != NULL ? g_socket_get_local_address (listeners->data, NULL) : NULL;
-  self->port = bound != NULL ? g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)) : 0;
-  g_slist_free (listeners);
+  /* our accept loop hands connections (TLS done) to libsoup: see
+   * holler-rendezvous-listener.h */
+  start_listener (self, socket);
   uri = holler_rendezvous_get_uri (self);
   log_event (self, _("listening on %s"), uri);
   if (self->tokens == NULL)
@@ -495,6 +520,7 @@ holler_rendezvous_stop (HollerRendezvous *self)
     return;
   self->stopped = TRUE;
   log_event (self, _("stopping: closing %u connection(s)"), g_hash_table_size (self->clients));
+  holler_rendezvous_listener_stop (self->listener);
   soup_server_disconnect (self->server);
   g_hash_table_iter_init (&iter, self->clients);
   while (g_hash_table_iter_next (&iter, &client, NULL))

@@ -10,6 +10,7 @@ G_BEGIN_DECLS
 #define HOLLER_RENDEZVOUS_DEFAULT_MAX_MESSAGE_SIZE (64 * 1024)
 #define HOLLER_RENDEZVOUS_DEFAULT_MAX_RATE 50.0
 #define HOLLER_RENDEZVOUS_DEFAULT_MAX_CLIENTS_PER_ADDRESS 20
+#define HOLLER_RENDEZVOUS_DEFAULT_HANDSHAKE_TIMEOUT 10
 
 /* Settings of a rendezvous server; see docs/signaling.md */
 typedef struct {
@@ -20,7 +21,8 @@ typedef struct {
   char *token_file;               /* GKeyFile [tokens] id=token; NULL: open server */
   gsize max_message_size;         /* bytes per frame */
   double max_messages_per_second; /* per connection, bursts of twice that; 0: no limit */
-  guint max_clients_per_address;  /* 0: no limit */
+  guint max_clients_per_address;  /* 0: no limit; counts connections not yet upgraded too */
+  guint handshake_timeout_s;      /* to complete TLS and the WebSocket upgrade (≥ 1) */
   gboolean quiet;                 /* no log lines on stderr */
 } HollerRendezvousOptions;
 
