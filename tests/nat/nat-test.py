@@ -21,18 +21,24 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import natlab  # noqa: E402
-from natlab import PUB_IP, STUN_IP, TURN_USER, TURN_PASS, LabError  # noqa: E402
+from natlab import PUB_IP, STUN_IP, DEAD_IP, TURN_USER, TURN_PASS, LabError  # noqa: E402
 
 STUN = "stun:%s:3478" % STUN_IP
 TURN_UDP = "turn:%s:%s@%s:3478?transport=udp" % (TURN_USER, TURN_PASS, PUB_IP)
 TURN_TCP = "turn:%s:%s@%s:3478?transport=tcp" % (TURN_USER, TURN_PASS, PUB_IP)
 TURN_WRONG_PASS = "turn:%s:wrong@%s:3478" % (TURN_USER, PUB_IP)
 TURN_DOWN = "turn:%s:%s@%s:3490" % (TURN_USER, TURN_PASS, PUB_IP)   # nothing listens there
+# Dead servers: DEAD_IP drops everything silently (natlab.DEAD_NFT)
+STUN_DEAD = "stun:%s:3478" % DEAD_IP
+STUN_DEAD2 = "stun:%s:3479" % DEAD_IP
+TURN_DEAD = "turn:%s:%s@%s:3478?transport=udp" % (TURN_USER, TURN_PASS, DEAD_IP)
+TURN_DEAD_TCP = "turn:%s:%s@%s:3478?transport=tcp" % (TURN_USER, TURN_PASS, DEAD_IP)
 REST_SECRET = "nat-lab-shared-secret"
 CALLER_HZ, CALLEE_HZ = 440, 880
 # ICE failure must end the call within this long (checks, retransmissions
 # and the remote end-of-candidates included).
 FAIL_BOUND_S = 30
+SLOWDOWN = float(os.environ.get("HOLLER_TEST_SLOWDOWN", "1") or 1)
 
 
 def ice(*turn, stun=True):
@@ -108,6 +114,21 @@ SCENARIOS = {
         doc="6c: --relay-only and the TURN server refuses our credentials -> clear warnings, ice-failed, exit 1",
         caller=("a1", ice(TURN_WRONG_PASS) + ["--relay-only"]), callee=("a2", ice(TURN_UDP)),
         expect="ice-failed", warn=("caller",), warn_text="Relay only, but no TURN server"),
+    "stun-dead-first": dict(
+        doc="--stun DEAD --stun LIVE, both behind port-restricted cone NATs -> srflx/srflx",
+        caller=("a1", ["--stun", STUN_DEAD, "--stun", STUN]),
+        callee=("b1", ["--stun", STUN_DEAD, "--stun", STUN]),
+        expect="srflx"),
+    "turn-dead-first": dict(
+        doc="--turn DEAD --turn LIVE, both behind symmetric NATs -> relay",
+        topology=dict(nat_a="symmetric", nat_b="symmetric"),
+        caller=("a1", ice(TURN_DEAD, TURN_UDP)), callee=("b1", ice(TURN_DEAD, TURN_UDP)),
+        expect="relay"),
+    "servers-dead": dict(
+        doc="only dead STUN and TURN servers, one LAN -> host/host, first audio within 1 s",
+        caller=("a1", ice(TURN_DEAD, TURN_DEAD_TCP, stun=False) + ["--stun", STUN_DEAD, "--stun", STUN_DEAD2]),
+        callee=("a2", ice(TURN_DEAD, TURN_DEAD_TCP, stun=False) + ["--stun", STUN_DEAD, "--stun", STUN_DEAD2]),
+        expect="host", max_first_audio_ms=1000),
     "network-change": dict(
         doc="the caller's address is renumbered mid-call -> ICE restart, audio continues both ways",
         caller=("a1", ice(TURN_UDP)), callee=("a2", ice(TURN_UDP)), duration=12,
@@ -300,6 +321,12 @@ def check_outcome(sc, caller, callee, rc_caller, rc_callee, wall):
     elif expect == "direct":
         check("relay" not in types, "expected a direct pair, got %s" % types)
         check(any(t in ("srflx", "prflx") for t in types), "expected srflx/prflx, got %s" % types)
+    elif expect == "srflx":
+        # our own server-reflexive address proves a STUN server answered;
+        # the peer's may be learned as peer-reflexive first
+        for who in pairs:
+            check(pairs[who]["local_type"] == "srflx" and pairs[who]["remote_type"] in ("srflx", "prflx"),
+                  "expected %s on srflx/srflx, got %s" % (who, describe_pair(pairs[who])))
     elif expect == "relay":
         check("relay" in types, "expected a relayed pair, got %s" % types)
     elif expect == "relay-both":
@@ -316,6 +343,10 @@ def check_outcome(sc, caller, callee, rc_caller, rc_callee, wall):
     r["connected_ms"] = round(connected["t_ms"] - offering["t_ms"])
     r["active_ms"] = round(active["t_ms"] - offering["t_ms"])
     r["first_audio_ms"] = round(audio["since_call_ms"]) if audio else None
+    if "max_first_audio_ms" in sc:
+        bound = sc["max_first_audio_ms"] * SLOWDOWN
+        check(r["first_audio_ms"] is not None and r["first_audio_ms"] < bound,
+              "first audio after %s ms (bound %d ms)" % (r["first_audio_ms"], bound))
     stats = [p.first("stats") for p in (caller, callee)]
     r["packets_lost"] = [s.get("packets_lost") if s else None for s in stats]
     if sc.get("lossy"):
