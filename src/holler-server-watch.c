@@ -26,6 +26,7 @@ struct _HollerServerWatch
   GCancellable *cancellable;
   gint64 probe_started;
   gint64 probe_ended;       /* 0: never */
+  gboolean probe_again;     /* the network changed during the probe */
   GList *waiters;           /* GTask */
   guint wait_id;
   GNetworkMonitor *monitor;
@@ -35,6 +36,8 @@ struct _HollerServerWatch
 G_DEFINE_TYPE (HollerServerWatch, holler_server_watch, G_TYPE_OBJECT)
 
 static GHashTable *watches;   /* the process's watches: URIs → HollerServerWatch */
+
+static void start_probe (HollerServerWatch *self);
 
 static gboolean
 stun_answered (HollerServerWatch *self)
@@ -84,6 +87,12 @@ on_probe_done (GObject *source, GAsyncResult *result, gpointer user_data)
   g_clear_object (&self->probe);
   self->probe_ended = g_get_monotonic_time ();
   wake_waiters (self);
+  if (self->probe_again)
+    {
+      g_debug ("the network changed while probing: probing again");
+      self->probe_again = FALSE;
+      start_probe (self);
+    }
 }
 
 static void
@@ -107,9 +116,17 @@ on_network_settled (gpointer user_data)
   HollerServerWatch *self = user_data;
 
   self->settle_id = 0;
-  /* what answered on the old network says nothing about the new one */
-  for (guint i = 0; i < self->servers->len; i++)
-    self->status[i] = HOLLER_STUN_PROBE_PENDING;
+  /* The last results stand until the new probe says otherwise: most
+   * changes (an IPv6 address leaving its tentative state, a route) do not
+   * change which servers answer, and a call should not wait for them. */
+  if (self->probe != NULL)
+    {
+      /* let it finish (a fresh lab settles for seconds: restarting at
+       * every change would never conclude), then ask again */
+      self->probe_again = TRUE;
+      return G_SOURCE_REMOVE;
+    }
+  g_debug ("network changed: probing again");
   start_probe (self);
   return G_SOURCE_REMOVE;
 }

@@ -17,8 +17,9 @@ G_DECLARE_FINAL_TYPE (HollerServerWatch, holler_server_watch, HOLLER, SERVER_WAT
  * process and shared by its calls (the answering service probes when it
  * starts, not when a call comes in). Only kinds with several servers are
  * probed: with one there is nothing to choose. Probes again when the
- * network changes (results forgotten) and, at a call's request, when the
- * last probe is more than a minute old (results kept meanwhile).
+ * network changes and, at a call's request, when the last probe is more
+ * than a minute old; the last results stand until the new probe has its
+ * own.
  *
  * Returns a new reference to the process's watch for these URIs (the
  * first call starts its probe), or NULL when there is nothing to probe. */
