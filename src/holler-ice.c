@@ -472,11 +472,11 @@ start_gathering (HollerIce *self, GError **error)
 static void
 on_servers_ready (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  g_autoptr(HollerIce) self = user_data;
+  HollerIce *self = user_data;
   g_autoptr(GError) error = NULL;
 
-  if (!holler_ice_servers_wait_finish (HOLLER_ICE_SERVERS (source), result, &error)
-      || g_cancellable_is_cancelled (self->cancellable) || self->closed)
+  /* cancelled (and self perhaps gone) when the HollerIce was closed */
+  if (!holler_ice_servers_wait_finish (HOLLER_ICE_SERVERS (source), result, &error))
     return;
   self->waiting_for_servers = FALSE;
   g_debug ("STUN probe waited for: gathering");
@@ -497,7 +497,7 @@ holler_ice_gather (HollerIce *self, GError **error)
     {
       g_debug ("waiting for the STUN probe");
       self->waiting_for_servers = TRUE;
-      holler_ice_servers_wait_async (self->servers, self->cancellable, on_servers_ready, g_object_ref (self));
+      holler_ice_servers_wait_async (self->servers, self->cancellable, on_servers_ready, self);
       return TRUE;
     }
   return start_gathering (self, error);
