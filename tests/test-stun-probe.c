@@ -7,6 +7,7 @@
 #include <gio/gio.h>
 #include "holler-stun-probe.h"
 #include "holler-server-watch.h"
+#include "holler-ice-servers.h"
 
 typedef struct {
   char *dir;
@@ -362,6 +363,89 @@ test_watch (Fixture *f, gconstpointer data)
     g_main_context_iteration (NULL, TRUE);
 }
 
+static void
+on_warning (HollerIceServers *servers, const char *text, gpointer user_data)
+{
+  g_ptr_array_add (user_data, g_strdup (text));
+}
+
+static void
+on_servers_waited (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_assert_true (holler_ice_servers_wait_finish (HOLLER_ICE_SERVERS (source), result, NULL));
+  *(gboolean *) user_data = TRUE;
+}
+
+static gboolean
+has_warning (GPtrArray *warnings, const char *text)
+{
+  for (guint i = 0; i < warnings->len; i++)
+    if (strstr (g_ptr_array_index (warnings, i), text) != NULL)
+      return TRUE;
+  return FALSE;
+}
+
+/* What libnice gets: with a silent STUN server before a live one, the
+ * live one, as soon as it answered; once the probe is over, the silent
+ * one is reported dead, and so is a silent TURN server (left out). */
+static void
+test_servers_choice (Fixture *f, gconstpointer data)
+{
+  g_autofree char *silent = NULL, *live = NULL, *turn_silent = NULL, *turn_live = NULL, *want = NULL;
+  g_autoptr(GObject) agent_object = G_OBJECT (nice_agent_new (NULL, NICE_COMPATIBILITY_RFC5245));
+  NiceAgent *agent = NICE_AGENT (agent_object);
+  g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(HollerIceServers) servers = NULL;
+  g_autoptr(HollerIceServers) later = NULL;
+  g_autoptr(HollerServerWatch) watch = NULL;
+  g_autofree char *stun_ip = NULL;
+  guint stun_port = 0, stream;
+  gboolean done = FALSE;
+
+  if (f->turnserver == NULL)
+    return;
+  silent = uri ("stun:", f->silent_port, "");
+  live = uri ("stun:", f->port, "");
+  turn_silent = uri ("turn:test:test@", f->silent_port, "");
+  /* over TCP: a STUN server that is also a TURN server over UDP is not
+   * used for STUN (HollerIceServers) */
+  turn_live = uri ("turn:test:test@", f->port, "?transport=tcp");
+  const char *stun[] = { silent, live, NULL }, *turn[] = { turn_silent, turn_live, NULL };
+  HollerIceConfig config = { .stun_servers = stun, .turn_servers = turn };
+
+  g_object_set (agent, "upnp", FALSE, NULL);
+  stream = nice_agent_add_stream (agent, 1);
+  servers = holler_ice_servers_new (&config);
+  g_signal_connect (servers, "warning", G_CALLBACK (on_warning), warnings);
+  g_assert_true (holler_ice_servers_must_wait (servers));
+  holler_ice_servers_wait_async (servers, NULL, on_servers_waited, &done);
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
+  holler_ice_servers_apply (servers, agent, stream);
+  g_object_get (agent, "stun-server", &stun_ip, "stun-server-port", &stun_port, NULL);
+  g_assert_cmpstr (stun_ip, ==, "127.0.0.1");
+  g_assert_cmpuint (stun_port, ==, f->port);
+  want = g_strdup_printf ("STUN server %s has not answered: using %s", silent, live);
+  g_assert_true (has_warning (warnings, want));
+  g_assert_true (holler_ice_servers_have_turn (servers));
+
+  watch = holler_server_watch_get (stun, turn);
+  while (holler_server_watch_is_probing (watch))
+    g_main_context_iteration (NULL, TRUE);
+  g_ptr_array_set_size (warnings, 0);
+  later = holler_ice_servers_new (&config);
+  g_signal_connect (later, "warning", G_CALLBACK (on_warning), warnings);
+  g_assert_false (holler_ice_servers_must_wait (later));
+  holler_ice_servers_apply (later, agent, nice_agent_add_stream (agent, 1));
+  g_clear_pointer (&want, g_free);
+  want = g_strdup_printf ("STUN server %s did not answer: not used", silent);
+  g_assert_true (has_warning (warnings, want));
+  g_clear_pointer (&want, g_free);
+  want = g_strdup_printf ("TURN server turn:127.0.0.1:%u?transport=udp did not answer: not used", f->silent_port);
+  g_assert_true (has_warning (warnings, want));
+  g_assert_cmpuint (warnings->len, ==, 2);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -371,5 +455,7 @@ main (int argc, char **argv)
   g_test_add ("/stun-probe/kinds", Fixture, NULL, fixture_set_up, test_kinds, fixture_tear_down);
   g_test_add ("/stun-probe/cancel", Fixture, NULL, fixture_set_up, test_cancel, fixture_tear_down);
   g_test_add ("/stun-probe/watch", Fixture, NULL, fixture_set_up, test_watch, fixture_tear_down);
+  g_test_add ("/stun-probe/servers-choice", Fixture, NULL, fixture_set_up, test_servers_choice,
+              fixture_tear_down);
   return g_test_run ();
 }
