@@ -11,7 +11,7 @@ G_DECLARE_FINAL_TYPE (HollerServerWatch, holler_server_watch, HOLLER, SERVER_WAT
 
 /* How long a call may wait, from the start of a probe, for the first
  * STUN server to answer (when several are configured). */
-#define HOLLER_SERVER_WATCH_WAIT_MS 200
+#define HOLLER_SERVER_WATCH_WAIT_MS 100
 
 /* Which of the configured STUN and TURN servers answer, known once per
  * process and shared by its calls (the answering service probes when it
