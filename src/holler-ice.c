@@ -156,9 +156,9 @@ on_new_candidate (NiceAgent *agent, NiceCandidate *candidate, gpointer user_data
   g_debug ("stream %u: new %s candidate", candidate->stream_id, candidate_type_name (candidate->type));
   if (candidate->stream_id != newest_stream (self))
     return;
-  holler_ice_servers_note_candidate (self->servers, candidate);
   if (self->closed)
     return;
+  holler_ice_servers_note_candidate (self->servers, candidate);
   /* --relay-only: never tell the peer our own addresses. */
   if (self->relay_only && candidate->type != NICE_CANDIDATE_TYPE_RELAYED)
     return;
@@ -324,7 +324,6 @@ holler_ice_dispose (GObject *object)
   if (self->agent != NULL && self->servers != NULL && holler_ice_servers_have_turn (self->servers))
     nice_agent_close_async (self->agent, on_agent_closed, NULL);
   g_clear_object (&self->agent);
-  g_clear_object (&self->servers);
   G_OBJECT_CLASS (holler_ice_parent_class)->dispose (object);
 }
 
@@ -338,6 +337,9 @@ holler_ice_finalize (GObject *object)
   g_array_unref (self->doomed);
   g_array_unref (self->retiring);
   g_object_unref (self->cancellable);
+  /* in finalize: the agent (kept by its close task) may still signal
+   * until our handlers go with the last reference */
+  g_clear_object (&self->servers);
   g_main_context_unref (self->context);
   G_OBJECT_CLASS (holler_ice_parent_class)->finalize (object);
 }
