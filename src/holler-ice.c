@@ -9,17 +9,11 @@
 #include <nice/agent.h>
 #include <nice/interfaces.h>
 #include "holler-ice.h"
+#include "holler-ice-servers.h"
 #include "holler-error.h"
 #include "holler-net.h"
 
 #define COMPONENT_ID 1
-/* Lifetime of TURN REST credentials (coturn checks the expiry in the
- * username at allocation time and on refreshes). */
-#define TURN_REST_TTL_S (24 * 3600)
-/* libnice's relayed candidates have type preference 30 over UDP and 20
- * over TCP/TLS (the top byte of the priority). */
-#define RELAY_UDP_TYPE_PREF 30
-
 /* After a restart the peer may send on the old session a little longer
  * (until its own new session connects): keep receiving there this long. */
 #define OLD_SESSION_GRACE_MS 2000
@@ -59,20 +53,10 @@ struct _HollerIce
   char pair_base_ip[NICE_ADDRESS_STRING_LEN];  /* our local IP under the pair; "" for relay */
 
   gboolean relay_only;
-  GPtrArray *stun_servers;  /* HollerIceServer, as configured */
-  GPtrArray *turn_servers;  /* HollerIceServer, as configured */
-  char *turn_secret;
-  char *turn_rest_id;
-  GPtrArray *turns;   /* TurnEntry: the TURN servers given to libnice */
+  HollerIceServers *servers;
+  GCancellable *cancellable;  /* waiting for the STUN probe */
+  gboolean waiting_for_servers;
 };
-
-/* One TURN server given to libnice, to tell whether it gave a candidate. */
-typedef struct {
-  HollerIceServerKind kind;
-  NiceAddress addr;
-  char *name;         /* the URI without credentials, for messages */
-  gboolean got_relay;
-} TurnEntry;
 
 G_DEFINE_TYPE (HollerIce, holler_ice, G_TYPE_OBJECT)
 
@@ -104,16 +88,15 @@ format_address (const NiceAddress *addr, char *out, gsize out_len)
 }
 
 static void
-turn_entry_free (TurnEntry *entry)
-{
-  g_free (entry->name);
-  g_free (entry);
-}
-
-static void
 warn (HollerIce *self, const char *text)
 {
   g_signal_emit (self, signals[SIGNAL_WARNING], 0, text);
+}
+
+static void
+on_servers_warning (HollerIceServers *servers, const char *text, gpointer user_data)
+{
+  warn (user_data, text);
 }
 
 static guint
@@ -164,45 +147,6 @@ retire_stream (HollerIce *self, guint id)
     self->retire_id = g_timeout_add (OLD_SESSION_GRACE_MS, on_retire, self);
 }
 
-static gboolean
-relay_over_udp (const NiceCandidate *candidate)
-{
-  return (candidate->priority >> 24) == RELAY_UDP_TYPE_PREF;
-}
-
-/* libnice's copies of candidates do not say which TURN server a relayed
- * one came from, only (by its priority) whether it runs over UDP or a
- * stream (TCP/TLS); so a relay candidate counts for every configured
- * server of its class. */
-static void
-mark_relay (HollerIce *self, const NiceCandidate *candidate)
-{
-  for (guint i = 0; self->turns != NULL && i < self->turns->len; i++)
-    {
-      TurnEntry *entry = g_ptr_array_index (self->turns, i);
-
-      if ((entry->kind == HOLLER_ICE_SERVER_TURN_UDP) == relay_over_udp (candidate))
-        entry->got_relay = TRUE;
-    }
-}
-
-static const char *
-relay_transport_name (HollerIce *self, const NiceCandidate *candidate)
-{
-  gboolean tls = FALSE, tcp = FALSE;
-
-  if (relay_over_udp (candidate))
-    return "udp";
-  for (guint i = 0; self->turns != NULL && i < self->turns->len; i++)
-    {
-      TurnEntry *entry = g_ptr_array_index (self->turns, i);
-
-      tls |= entry->kind == HOLLER_ICE_SERVER_TURN_TLS;
-      tcp |= entry->kind == HOLLER_ICE_SERVER_TURN_TCP;
-    }
-  return tls && !tcp ? "tls" : "tcp";
-}
-
 static void
 on_new_candidate (NiceAgent *agent, NiceCandidate *candidate, gpointer user_data)
 {
@@ -212,10 +156,9 @@ on_new_candidate (NiceAgent *agent, NiceCandidate *candidate, gpointer user_data
   g_debug ("stream %u: new %s candidate", candidate->stream_id, candidate_type_name (candidate->type));
   if (candidate->stream_id != newest_stream (self))
     return;
-  if (candidate->type == NICE_CANDIDATE_TYPE_RELAYED)
-    mark_relay (self, candidate);
   if (self->closed)
     return;
+  holler_ice_servers_note_candidate (self->servers, candidate);
   /* --relay-only: never tell the peer our own addresses. */
   if (self->relay_only && candidate->type != NICE_CANDIDATE_TYPE_RELAYED)
     return;
@@ -230,7 +173,7 @@ static void
 on_gathering_done (NiceAgent *agent, guint stream_id, gpointer user_data)
 {
   HollerIce *self = user_data;
-  gboolean any_relay = FALSE;
+  gboolean any_relay;
 
   g_debug ("stream %u: gathering done", stream_id);
   g_array_append_val (self->gathered, stream_id);
@@ -243,18 +186,7 @@ on_gathering_done (NiceAgent *agent, guint stream_id, gpointer user_data)
     return;
   if (self->closed)
     return;
-  for (guint i = 0; self->turns != NULL && i < self->turns->len; i++)
-    {
-      TurnEntry *entry = g_ptr_array_index (self->turns, i);
-      g_autofree char *text = NULL;
-
-      any_relay |= entry->got_relay;
-      if (entry->got_relay)
-        continue;
-      text = g_strdup_printf (_("TURN server %s gave no relay candidate (unreachable or refused credentials)"),
-                              entry->name);
-      warn (self, text);
-    }
+  any_relay = holler_ice_servers_check_relays (self->servers);
   g_signal_emit (self, signals[SIGNAL_GATHERING_DONE], 0);
   /* Nothing could ever connect: say so now, not at the connect timeout. */
   if (self->relay_only && !any_relay)
@@ -281,7 +213,7 @@ on_selected_pair (NiceAgent *agent, guint stream_id, guint component_id,
              sizeof self->pair.transport);
   self->pair.relay_transport[0] = '\0';
   if (local->type == NICE_CANDIDATE_TYPE_RELAYED)
-    g_strlcpy (self->pair.relay_transport, relay_transport_name (self, local),
+    g_strlcpy (self->pair.relay_transport, holler_ice_servers_relay_transport (self->servers, local),
                sizeof self->pair.relay_transport);
   self->have_pair = TRUE;
   g_mutex_unlock (&self->pair_lock);
@@ -389,10 +321,9 @@ holler_ice_dispose (GObject *object)
   /* With TURN: releases the allocations and lets pending STUN work
    * finish; the task keeps the agent alive until then. Without TURN the
    * last unref frees the agent (and its streams' contexts) at once. */
-  if (self->agent != NULL && self->turns != NULL && self->turns->len > 0)
+  if (self->agent != NULL && self->servers != NULL && holler_ice_servers_have_turn (self->servers))
     nice_agent_close_async (self->agent, on_agent_closed, NULL);
   g_clear_object (&self->agent);
-  g_clear_pointer (&self->turns, g_ptr_array_unref);
   G_OBJECT_CLASS (holler_ice_parent_class)->dispose (object);
 }
 
@@ -405,10 +336,10 @@ holler_ice_finalize (GObject *object)
   g_array_unref (self->gathered);
   g_array_unref (self->doomed);
   g_array_unref (self->retiring);
-  g_clear_pointer (&self->stun_servers, g_ptr_array_unref);
-  g_clear_pointer (&self->turn_servers, g_ptr_array_unref);
-  g_free (self->turn_secret);
-  g_free (self->turn_rest_id);
+  g_object_unref (self->cancellable);
+  /* in finalize: the agent (kept by its close task) may still signal
+   * until our handlers go with the last reference */
+  g_clear_object (&self->servers);
   g_main_context_unref (self->context);
   G_OBJECT_CLASS (holler_ice_parent_class)->finalize (object);
 }
@@ -448,157 +379,7 @@ holler_ice_init (HollerIce *self)
   self->gathered = g_array_new (FALSE, FALSE, sizeof (guint));
   self->doomed = g_array_new (FALSE, FALSE, sizeof (guint));
   self->retiring = g_array_new (FALSE, FALSE, sizeof (guint));
-}
-
-/* libnice wants IP addresses; names are looked up here (blocking, once
- * per call). */
-static gboolean
-resolve_server (const HollerIceServer *server, NiceAddress *addr, GError **error)
-{
-  g_autoptr(GResolver) resolver = NULL;
-  GList *list;
-
-  if (!nice_address_set_from_string (addr, server->host))
-    {
-      resolver = g_resolver_get_default ();
-      list = g_resolver_lookup_by_name (resolver, server->host, NULL, error);
-      if (list == NULL)
-        return FALSE;
-      g_autofree char *ip = g_inet_address_to_string (list->data);
-      g_resolver_free_addresses (list);
-      nice_address_set_from_string (addr, ip);
-    }
-  nice_address_set_port (addr, server->port);
-  return TRUE;
-}
-
-static char *
-server_display_name (const HollerIceServer *server)
-{
-  const char *scheme = server->kind == HOLLER_ICE_SERVER_STUN ? "stun"
-                       : server->kind == HOLLER_ICE_SERVER_TURN_TLS ? "turns" : "turn";
-  gboolean v6 = strchr (server->host, ':') != NULL;
-
-  return g_strdup_printf ("%s:%s%s%s:%u%s", scheme, v6 ? "[" : "", server->host, v6 ? "]" : "", server->port,
-                          server->kind == HOLLER_ICE_SERVER_TURN_UDP ? "?transport=udp"
-                          : server->kind == HOLLER_ICE_SERVER_TURN_TCP ? "?transport=tcp" : "");
-}
-
-static NiceRelayType
-relay_type (HollerIceServerKind kind)
-{
-  return kind == HOLLER_ICE_SERVER_TURN_TCP ? NICE_RELAY_TYPE_TURN_TCP
-         : kind == HOLLER_ICE_SERVER_TURN_TLS ? NICE_RELAY_TYPE_TURN_TLS : NICE_RELAY_TYPE_TURN_UDP;
-}
-
-static void
-configure_turn_server (HollerIce *self, const HollerIceServer *server)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *name = server_display_name (server);
-  g_autofree char *username = NULL;
-  g_autofree char *password = NULL;
-  char ip[NICE_ADDRESS_STRING_LEN];
-  TurnEntry *entry;
-  NiceAddress addr;
-
-  if (!resolve_server (server, &addr, &error))
-    {
-      g_autofree char *text = g_strdup_printf (_("TURN server %s: %s"), name, error->message);
-      warn (self, text);
-      return;
-    }
-  if (self->turn_secret != NULL)
-    username = holler_ice_turn_rest_credentials (self->turn_secret,
-                                                 server->username ? server->username : self->turn_rest_id,
-                                                 g_get_real_time () / G_USEC_PER_SEC + TURN_REST_TTL_S,
-                                                 &password);
-  else
-    {
-      username = g_strdup (server->username);
-      password = g_strdup (server->password);
-    }
-  nice_address_to_string (&addr, ip);
-  if (username == NULL
-      || !nice_agent_set_relay_info (self->agent, newest_stream (self), COMPONENT_ID, ip, server->port,
-                                     username, password, relay_type (server->kind)))
-    {
-      g_autofree char *text = g_strdup_printf (_("TURN server %s could not be used (no credentials?)"), name);
-      warn (self, text);
-      return;
-    }
-  entry = g_new0 (TurnEntry, 1);
-  entry->kind = server->kind;
-  entry->addr = addr;
-  entry->name = g_steal_pointer (&name);
-  g_ptr_array_add (self->turns, entry);
-}
-
-static gboolean
-is_turn_udp_address (HollerIce *self, const NiceAddress *addr)
-{
-  for (guint i = 0; i < self->turns->len; i++)
-    {
-      TurnEntry *entry = g_ptr_array_index (self->turns, i);
-
-      if (entry->kind == HOLLER_ICE_SERVER_TURN_UDP && nice_address_equal (&entry->addr, addr))
-        return TRUE;
-    }
-  return FALSE;
-}
-
-/* libnice takes one STUN server: the first one that resolves and is not
- * also a TURN server over UDP (the TURN allocation already gives the
- * server-reflexive candidate, and libnice drops Binding responses from a
- * server it also uses for TURN, which stalls gathering). */
-static void
-configure_stun_server (HollerIce *self)
-{
-  for (guint i = 0; i < self->stun_servers->len; i++)
-    {
-      const HollerIceServer *server = g_ptr_array_index (self->stun_servers, i);
-      g_autofree char *name = server_display_name (server);
-      g_autoptr(GError) error = NULL;
-      char ip[NICE_ADDRESS_STRING_LEN];
-      NiceAddress addr;
-
-      if (!resolve_server (server, &addr, &error))
-        {
-          g_autofree char *text = g_strdup_printf (_("STUN server %s: %s"), name, error->message);
-          warn (self, text);
-          continue;
-        }
-      if (is_turn_udp_address (self, &addr))
-        {
-          g_debug ("%s is also a TURN server: its allocation gives the reflexive candidate", name);
-          continue;
-        }
-      nice_address_to_string (&addr, ip);
-      g_object_set (self->agent, "stun-server", ip, "stun-server-port", (guint) server->port, NULL);
-      g_debug ("STUN server %s (%s)", name, ip);
-      for (guint j = i + 1; j < self->stun_servers->len; j++)
-        g_debug ("STUN server %u ignored: libnice uses one", j + 1);
-      return;
-    }
-}
-
-static GPtrArray *
-parse_servers (const char * const *uris, gboolean turn)
-{
-  GPtrArray *servers = g_ptr_array_new_with_free_func ((GDestroyNotify) holler_ice_server_free);
-
-  for (gsize i = 0; uris != NULL && uris[i] != NULL; i++)
-    {
-      g_autoptr(GError) error = NULL;
-      HollerIceServer *server = holler_ice_server_parse (uris[i], turn, &error);
-
-      /* Options were validated; anything left is a programming error. */
-      if (server == NULL)
-        g_warning ("%s", error->message);
-      else
-        g_ptr_array_add (servers, server);
-    }
-  return servers;
+  self->cancellable = g_cancellable_new ();
 }
 
 static gboolean
@@ -637,13 +418,10 @@ holler_ice_new (GMainContext *context, gboolean controlling, const HollerIceConf
                 "ice-tcp", FALSE,
                 "controlling-mode", controlling,
                 NULL);
-  self->stun_servers = parse_servers (config ? config->stun_servers : NULL, FALSE);
-  self->turn_servers = parse_servers (config ? config->turn_servers : NULL, TRUE);
-  self->turns = g_ptr_array_new_with_free_func ((GDestroyNotify) turn_entry_free);
+  self->servers = holler_ice_servers_new (config);
+  g_signal_connect_object (self->servers, "warning", G_CALLBACK (on_servers_warning), self, 0);
   if (config != NULL)
     {
-      self->turn_secret = g_strdup (config->turn_secret);
-      self->turn_rest_id = g_strdup (config->turn_rest_id);
       self->relay_only = config->relay_only;
       /* Only relayed candidates are paired (and we trickle only those). */
       g_object_set (self->agent, "force-relay", self->relay_only, NULL);
@@ -678,14 +456,12 @@ holler_ice_new (GMainContext *context, gboolean controlling, const HollerIceConf
   return self;
 }
 
-gboolean
-holler_ice_gather (HollerIce *self, GError **error)
+static gboolean
+start_gathering (HollerIce *self, GError **error)
 {
   /* Servers are looked up and given to libnice here, once the caller
    * listens to our "warning" signal. */
-  for (guint i = 0; i < self->turn_servers->len; i++)
-    configure_turn_server (self, g_ptr_array_index (self->turn_servers, i));
-  configure_stun_server (self);
+  holler_ice_servers_apply (self->servers, self->agent, newest_stream (self));
   if (!nice_agent_gather_candidates (self->agent, newest_stream (self)))
     {
       g_set_error_literal (error, HOLLER_ERROR, HOLLER_ERROR_ICE_FAILED,
@@ -693,6 +469,40 @@ holler_ice_gather (HollerIce *self, GError **error)
       return FALSE;
     }
   return TRUE;
+}
+
+static void
+on_servers_ready (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  HollerIce *self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  /* cancelled (and self perhaps gone) when the HollerIce was closed */
+  if (!holler_ice_servers_wait_finish (HOLLER_ICE_SERVERS (source), result, &error))
+    return;
+  self->waiting_for_servers = FALSE;
+  g_debug ("STUN probe waited for: gathering");
+  if (!start_gathering (self, &error))
+    fail (self, error->message);
+}
+
+gboolean
+holler_ice_gather (HollerIce *self, GError **error)
+{
+  /* Several STUN servers and a probe still running (the process has just
+   * started, or the network changed): libnice takes one STUN server and
+   * reads it when gathering starts, so gathering waits for the first
+   * answer (bounded, HOLLER_SERVER_WATCH_WAIT_MS from the probe's start). */
+  if (self->waiting_for_servers)
+    return TRUE;   /* a restart while waiting: the newest stream gathers then */
+  if (holler_ice_servers_must_wait (self->servers))
+    {
+      g_debug ("waiting for the STUN probe");
+      self->waiting_for_servers = TRUE;
+      holler_ice_servers_wait_async (self->servers, self->cancellable, on_servers_ready, self);
+      return TRUE;
+    }
+  return start_gathering (self, error);
 }
 
 void
@@ -805,6 +615,7 @@ holler_ice_close (HollerIce *self)
     return;
   self->closed = TRUE;
   self->receive_func = NULL;
+  g_cancellable_cancel (self->cancellable);
   if (self->new_stream_id != 0)
     remove_stream (self, self->new_stream_id);
   remove_stream (self, self->stream_id);
@@ -823,7 +634,7 @@ holler_ice_restart (HollerIce *self)
   self->restarts++;
   self->connected = FALSE;
   self->failed = FALSE;
-  g_ptr_array_set_size (self->turns, 0);
+  holler_ice_servers_reset (self->servers);
   g_debug ("ICE restart %u: stream %u replaces %u", self->restarts, self->new_stream_id, self->stream_id);
 }
 

@@ -12,7 +12,8 @@ G_DECLARE_FINAL_TYPE (HollerIce, holler_ice, HOLLER, ICE, GObject)
 typedef struct {
   gboolean allow_loopback;     /* include loopback interfaces */
   const char * const *addresses;  /* NULL-terminated; when set, only these local addresses */
-  const char * const *stun_servers;  /* NULL-terminated "stun:HOST[:PORT]" (libnice uses one) */
+  const char * const *stun_servers;  /* NULL-terminated "stun:HOST[:PORT]" (libnice uses one:
+                                      * the first that answers, see HollerIceServers) */
   const char * const *turn_servers;  /* NULL-terminated "turn[s]:[USER:PASS@]HOST[:PORT][?transport=udp|tcp]" */
   const char *turn_secret;     /* TURN REST shared secret: time-limited credentials */
   const char *turn_rest_id;    /* user part of REST usernames (NULL: "holler") */

@@ -21,6 +21,7 @@
 #include "holler-ctl.h"
 #include "holler-devices.h"
 #include "holler-status.h"
+#include "holler-server-watch.h"
 
 #define EXIT_CALL_FAILED 1
 #define EXIT_USAGE 2
@@ -319,7 +320,14 @@ run_peer (CliOptions *cli, gboolean outgoing, gint64 start_time)
   if (cli->connect_timeout > 0)
     options->connect_timeout = cli->connect_timeout;
 
-  if (!holler_call_options_validate (options, &error)
+  if (holler_call_options_validate (options, &error))
+    {
+      /* Several STUN or TURN servers: find out now which answer, while the
+       * rest starts up, so calls need not wait (the process keeps it). */
+      holler_server_watch_prepare ((const char * const *) options->stun_servers,
+                                   (const char * const *) options->turn_servers);
+    }
+  if (error != NULL
       || !holler_media_check_plugins (&error)
       || (signaling = holler_signaling_new_for_uri (uri, &params, &error)) == NULL)
     {
@@ -440,7 +448,7 @@ add_call_entries (GOptionContext *context, CliOptions *cli, gboolean listen)
     { "config", 'c', 0, G_OPTION_ARG_FILENAME, &cli->config,
       N_("Read the configuration from FILE (default ~/.config/holler/holler.conf)"), N_("FILE") },
     { "stun", 0, 0, G_OPTION_ARG_STRING_ARRAY, &cli->stun_servers,
-      N_("STUN server stun:HOST[:PORT] (repeatable; the first usable one is used)"), N_("URI") },
+      N_("STUN server stun:HOST[:PORT] (repeatable; the first that answers is used)"), N_("URI") },
     { "turn", 0, 0, G_OPTION_ARG_STRING_ARRAY, &cli->turn_servers,
       N_("TURN server turn:USER:PASS@HOST[:PORT][?transport=udp|tcp] or turns:… (repeatable)"), N_("URI") },
     { "turn-secret", 0, 0, G_OPTION_ARG_STRING, &cli->turn_secret,

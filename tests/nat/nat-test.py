@@ -21,18 +21,24 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import natlab  # noqa: E402
-from natlab import PUB_IP, STUN_IP, TURN_USER, TURN_PASS, LabError  # noqa: E402
+from natlab import PUB_IP, STUN_IP, DEAD_IP, TURN_USER, TURN_PASS, LabError  # noqa: E402
 
 STUN = "stun:%s:3478" % STUN_IP
 TURN_UDP = "turn:%s:%s@%s:3478?transport=udp" % (TURN_USER, TURN_PASS, PUB_IP)
 TURN_TCP = "turn:%s:%s@%s:3478?transport=tcp" % (TURN_USER, TURN_PASS, PUB_IP)
 TURN_WRONG_PASS = "turn:%s:wrong@%s:3478" % (TURN_USER, PUB_IP)
 TURN_DOWN = "turn:%s:%s@%s:3490" % (TURN_USER, TURN_PASS, PUB_IP)   # nothing listens there
+# Dead servers: DEAD_IP drops everything silently (natlab.DEAD_NFT)
+STUN_DEAD = "stun:%s:3478" % DEAD_IP
+STUN_DEAD2 = "stun:%s:3479" % DEAD_IP
+TURN_DEAD = "turn:%s:%s@%s:3478?transport=udp" % (TURN_USER, TURN_PASS, DEAD_IP)
+TURN_DEAD_TCP = "turn:%s:%s@%s:3478?transport=tcp" % (TURN_USER, TURN_PASS, DEAD_IP)
 REST_SECRET = "nat-lab-shared-secret"
 CALLER_HZ, CALLEE_HZ = 440, 880
 # ICE failure must end the call within this long (checks, retransmissions
 # and the remote end-of-candidates included).
 FAIL_BOUND_S = 30
+SLOWDOWN = float(os.environ.get("HOLLER_TEST_SLOWDOWN", "1") or 1)
 
 
 def ice(*turn, stun=True):
@@ -108,6 +114,34 @@ SCENARIOS = {
         doc="6c: --relay-only and the TURN server refuses our credentials -> clear warnings, ice-failed, exit 1",
         caller=("a1", ice(TURN_WRONG_PASS) + ["--relay-only"]), callee=("a2", ice(TURN_UDP)),
         expect="ice-failed", warn=("caller",), warn_text="Relay only, but no TURN server"),
+    "stun-dead-first": dict(
+        doc="--stun DEAD --stun LIVE, both behind port-restricted cone NATs -> srflx/srflx",
+        caller=("a1", ["--stun", STUN_DEAD, "--stun", STUN]),
+        callee=("b1", ["--stun", STUN_DEAD, "--stun", STUN]),
+        expect="srflx", warn=("caller", "callee"), warn_texts=("STUN server " + STUN_DEAD,)),
+    "turn-dead-first": dict(
+        doc="--turn DEAD --turn LIVE, both behind symmetric NATs -> relay",
+        topology=dict(nat_a="symmetric", nat_b="symmetric"),
+        caller=("a1", ice(TURN_DEAD, TURN_UDP)), callee=("b1", ice(TURN_DEAD, TURN_UDP)),
+        # the warning comes when gathering ends (libnice gives up on the
+        # dead server after ~2.3 s), or at once if the probe already knew:
+        # the call lasts longer than that
+        expect="relay", duration=5, warn=("caller", "callee"),
+        warn_texts=("TURN server turn:%s:3478?transport=udp" % DEAD_IP,)),
+    "servers-dead": dict(
+        doc="only dead STUN and TURN servers, one LAN -> host/host, first audio within 1 s",
+        caller=("a1", ice(TURN_DEAD, TURN_DEAD_TCP, stun=False) + ["--stun", STUN_DEAD, "--stun", STUN_DEAD2]),
+        callee=("a2", ice(TURN_DEAD, TURN_DEAD_TCP, stun=False) + ["--stun", STUN_DEAD, "--stun", STUN_DEAD2]),
+        # first a call without servers on the same LAN: on a loaded
+        # machine even that can take ~1 s, so the bound is 1 s or that
+        # call's time + 0.4 s, whichever is more (the probe's wait is
+        # bounded by 0.1 s)
+        expect="host", max_first_audio_ms=1000, over_baseline_ms=400, duration=5, warn=("caller", "callee"),
+        # "… gave no relay candidate (it did not answer)" when gathering
+        # ends, or "… did not answer: not used" if the probe had found it
+        # dead before the call gathered (a slow start)
+        warn_texts=("TURN server turn:%s:3478?transport=udp" % DEAD_IP,
+                    "TURN server turn:%s:3478?transport=tcp" % DEAD_IP)),
     "network-change": dict(
         doc="the caller's address is renumbered mid-call -> ICE restart, audio continues both ways",
         caller=("a1", ice(TURN_UDP)), callee=("a2", ice(TURN_UDP)), duration=12,
@@ -156,6 +190,9 @@ def run_scenario(name, holler, wav_tone, keep=False):
         lab.build(**sc.get("topology", {}))
         lab.start_turn(secret=sc.get("secret"))
         sig = lab.start_signaling()
+        if "over_baseline_ms" in sc:
+            result["baseline"] = baseline(lab, sc, sig, wav_tone)
+            sc = dict(sc, baseline_first_audio_ms=result["baseline"]["first_audio_ms"])
         caller, callee = call(lab, sc, sig, wav_tone, result, "")
         if "jitter" in sc:
             result.update(check_jitter(sc, lab.stop_jitter(), caller, callee))
@@ -168,6 +205,15 @@ def run_scenario(name, holler, wav_tone, keep=False):
     finally:
         lab.close(keep_dir=keep)
     return result
+
+
+def baseline(lab, sc, sig, wav_tone):
+    """The same call without any STUN or TURN server: its timings."""
+    plain = dict(sc, caller=(sc["caller"][0], []), callee=(sc["callee"][0], []), duration=2, warn=())
+    del plain["max_first_audio_ms"], plain["over_baseline_ms"]
+    r = {}
+    call(lab, plain, sig, wav_tone, r, "baseline-")
+    return {k: r[k] for k in ("connected_ms", "active_ms", "first_audio_ms")}
 
 
 def call(lab, sc, sig, wav_tone, result, tag, extra=()):
@@ -272,11 +318,12 @@ def check_outcome(sc, caller, callee, rc_caller, rc_callee, wall):
     for who, peer in (("caller", caller), ("callee", callee)):
         warnings = [w.get("message", "") for w in peer.events("warning")]
         if who in sc.get("warn", ()):
-            check(any("gave no relay candidate" in w for w in warnings),
-                  "%s: no TURN warning in its log (warnings: %s)" % (who, warnings))
+            for text in sc.get("warn_texts", ("gave no relay candidate",)):
+                check(any(text in w for w in warnings),
+                      "%s: no warning saying %r (warnings: %s)" % (who, text, warnings))
             check(any(sc.get("warn_text", "") in w for w in warnings),
                   "%s: no warning saying %r (warnings: %s)" % (who, sc.get("warn_text"), warnings))
-        r[who + "_warnings"] = [w for w in warnings if "TURN" in w or "relay" in w.lower()]
+        r[who + "_warnings"] = [w for w in warnings if "TURN" in w or "STUN" in w or "relay" in w.lower()]
     if sc["expect"] == "ice-failed":
         ended = caller.first("ended")
         check(rc_caller == 1, "caller exit status %s, expected 1" % rc_caller)
@@ -300,6 +347,12 @@ def check_outcome(sc, caller, callee, rc_caller, rc_callee, wall):
     elif expect == "direct":
         check("relay" not in types, "expected a direct pair, got %s" % types)
         check(any(t in ("srflx", "prflx") for t in types), "expected srflx/prflx, got %s" % types)
+    elif expect == "srflx":
+        # our own server-reflexive address proves a STUN server answered;
+        # the peer's may be learned as peer-reflexive first
+        for who in pairs:
+            check(pairs[who]["local_type"] == "srflx" and pairs[who]["remote_type"] in ("srflx", "prflx"),
+                  "expected %s on srflx/srflx, got %s" % (who, describe_pair(pairs[who])))
     elif expect == "relay":
         check("relay" in types, "expected a relayed pair, got %s" % types)
     elif expect == "relay-both":
@@ -316,6 +369,13 @@ def check_outcome(sc, caller, callee, rc_caller, rc_callee, wall):
     r["connected_ms"] = round(connected["t_ms"] - offering["t_ms"])
     r["active_ms"] = round(active["t_ms"] - offering["t_ms"])
     r["first_audio_ms"] = round(audio["since_call_ms"]) if audio else None
+    if "max_first_audio_ms" in sc:
+        bound = sc["max_first_audio_ms"]
+        if sc.get("baseline_first_audio_ms") is not None:
+            bound = max(bound, sc["baseline_first_audio_ms"] + sc["over_baseline_ms"])
+        bound *= SLOWDOWN
+        check(r["first_audio_ms"] is not None and r["first_audio_ms"] < bound,
+              "first audio after %s ms (bound %d ms)" % (r["first_audio_ms"], bound))
     stats = [p.first("stats") for p in (caller, callee)]
     r["packets_lost"] = [s.get("packets_lost") if s else None for s in stats]
     if sc.get("lossy"):

@@ -2,7 +2,8 @@
 """The NAT lab: network namespaces, veth pairs, nftables NAT routers and a
 "public" namespace with coturn and `holler serve`. See docs/nat.md.
 
-    pub      198.51.100.1 (TURN, signaling), 198.51.100.2 (STUN), bridge br0
+    pub      198.51.100.1 (TURN, signaling), 198.51.100.2 (STUN), bridge br0;
+             203.0.113.0/24 routed here and dropped (dead servers, no ICMP)
     nata     WAN 198.51.100.11 on br0, LAN 10.0.1.1/24 (bridge lan)
     a1, a2   10.0.1.10, 10.0.1.11 behind nata
     natb     WAN 198.51.100.12 on br0, LAN 10.0.2.1/24
@@ -27,6 +28,19 @@ PREFIX = "hnat-"
 PUB_IP = "198.51.100.1"      # coturn (TURN) and holler serve
 STUN_IP = "198.51.100.2"     # coturn again, on a second address (STUN only)
 FAKE_GW = "198.51.100.254"   # the public namespace's default route
+# Dead servers: the NAT routers send 203.0.113.0/24 to the public
+# namespace, whose nftables drop it before routing: no answer and no ICMP,
+# like a STUN/TURN server that is down behind a firewall.
+DEAD_NET = "203.0.113.0/24"
+DEAD_IP = "203.0.113.66"
+DEAD_NFT = """
+table ip natlab_dead {
+  chain prerouting {
+    type filter hook prerouting priority raw; policy accept;
+    ip daddr %s drop
+  }
+}
+""" % DEAD_NET
 TURN_USER, TURN_PASS, REALM = "test", "test", "holler.test"
 SIGNALING_PORT = 7780
 JITTERLINE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "jitterline.py")
@@ -128,14 +142,15 @@ def kill_namespace_processes(ns):
 
 
 class Peer:
-    """One holler process in a namespace; its --json events on stderr."""
+    """One holler process in a namespace; its --json events on stderr
+    (GLib debug messages, with G_MESSAGES_DEBUG, go to the same log)."""
 
     def __init__(self, lab, ns, name, args):
         self.name = name
         self.log_path = os.path.join(lab.dir, name + ".log")
         self.log = open(self.log_path, "w")
         self.proc = subprocess.Popen(["ip", "netns", "exec", lab.ns(ns)] + args,
-                                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                     stdin=subprocess.DEVNULL, stdout=self.log,
                                      stderr=self.log)
         lab.procs.append(self.proc)
         self.returncode = None
@@ -239,6 +254,7 @@ class Lab:
         self.ip("pub", "neigh", "add", FAKE_GW, "lladdr", "02:00:00:00:00:fe", "dev", "br0",
                 "nud", "permanent")
         self.ip("pub", "route", "add", "default", "via", FAKE_GW)
+        self.nsexec("pub", "nft", "-f", "-", input=DEAD_NFT)
         self.router("a", 1, nat_a, block_udp=block_udp_a, loss=loss_a)
         if jitter_a is not None:
             self.start_jitter("nata", *jitter_a)
