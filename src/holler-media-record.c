@@ -16,6 +16,7 @@
 #include <gst/app/gstappsink.h>
 #include "holler-media-private.h"
 #include "holler-error.h"
+#include "holler-write.h"
 
 struct _HollerRecorder
 {
@@ -33,26 +34,6 @@ write_error (HollerRecorder *r, int errsv)
 {
   return g_error_new (HOLLER_ERROR, HOLLER_ERROR_MEDIA, _("Recording to %s stopped: %s"),
                       r->path, g_strerror (errsv));
-}
-
-static gboolean
-write_all (int fd, const guint8 *data, gsize len, int *errsv)
-{
-  while (len > 0)
-    {
-      gssize n = write (fd, data, len);
-
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0)
-        {
-          *errsv = n < 0 ? errno : ENOSPC;
-          return FALSE;
-        }
-      data += n;
-      len -= (gsize) n;
-    }
-  return TRUE;
 }
 
 /* Streaming thread: stop for good, keep the file whole. */
@@ -75,7 +56,6 @@ on_page (GstAppSink *sink, gpointer user_data)
   g_autoptr(GstSample) sample = gst_app_sink_pull_sample (sink);
   GstBuffer *buffer = sample ? gst_sample_get_buffer (sample) : NULL;
   GstMapInfo map;
-  int errsv = 0;
 
   /* after a failure the pages are dropped here: the decoder, the level
    * meters and an echo upstream go on as before */
@@ -83,10 +63,10 @@ on_page (GstAppSink *sink, gpointer user_data)
     return GST_FLOW_OK;
   if (!gst_buffer_map (buffer, &map, GST_MAP_READ))
     return GST_FLOW_OK;
-  if (write_all (r->fd, map.data, map.size, &errsv))
+  if (holler_write_all (r->fd, map.data, map.size))
     r->written += map.size;
   else
-    fail (r, errsv);
+    fail (r, errno);
   gst_buffer_unmap (buffer, &map);
   return GST_FLOW_OK;
 }

@@ -9,6 +9,7 @@
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include "holler-sidecar.h"
+#include "holler-write.h"
 
 /* Room set aside for the last version of a sidecar (a few hundred bytes) */
 #define RESERVE_SIZE (16 * 1024)
@@ -67,23 +68,6 @@ reserve_path (const char *sidecar)
   return g_build_filename (dir, name, NULL);
 }
 
-static gboolean
-write_all (int fd, const char *data, gsize len)
-{
-  while (len > 0)
-    {
-      gssize n = write (fd, data, len);
-
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0)
-        return FALSE;
-      data += n;
-      len -= (gsize) n;
-    }
-  return TRUE;
-}
-
 /* RESERVE_SIZE bytes really written (so the blocks are the file's); none
  * left behind if the disk cannot take them. */
 static void
@@ -94,7 +78,7 @@ make_reserve (const char *path)
   gboolean ok = fd >= 0;
 
   for (gsize done = 0; ok && done < RESERVE_SIZE; done += sizeof zeros)
-    ok = write_all (fd, zeros, sizeof zeros);
+    ok = holler_write_all (fd, zeros, sizeof zeros);
   if (fd >= 0 && !g_close (fd, NULL))
     ok = FALSE;
   if (fd >= 0 && !ok)
@@ -112,7 +96,7 @@ write_into_reserve (const char *reserve, const char *sidecar, const char *text, 
 
   if (fd < 0)
     return FALSE;
-  ok = lseek (fd, 0, SEEK_SET) == 0 && write_all (fd, text, len) && ftruncate (fd, (off_t) len) == 0
+  ok = lseek (fd, 0, SEEK_SET) == 0 && holler_write_all (fd, text, len) && ftruncate (fd, (off_t) len) == 0
        && fsync (fd) == 0;
   if (!g_close (fd, NULL))
     ok = FALSE;
