@@ -31,6 +31,10 @@ struct _HollerCall
   char *mid;
   guint opus_pt;
   guint dtmf_pt;                  /* negotiated telephone-event/48000 PT, 0 for none */
+  guint32 ssrc;                   /* our RTP stream, signalled in a=ssrc (RFC 5576) */
+  char *cname;                    /* our RTCP CNAME, random per call */
+  char *track_id;                 /* our a=msid track id, random per call */
+  guint mid_ext_id;               /* the MID header extension's id (RFC 8843), 0: not negotiated */
   HollerDtmfReceiver dtmf_receiver;
   GString *dtmf_received;         /* the last digits received */
   gboolean dtls_client;

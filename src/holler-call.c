@@ -271,6 +271,8 @@ start_media (HollerCall *self, GError **error)
                                   self->opus_pt, self->dtmf_pt, on_media_rtp, self, error);
   if (self->media == NULL)
     return FALSE;
+  if (!holler_media_set_stream (self->media, self->ssrc, self->mid, self->mid_ext_id, error))
+    return FALSE;
   holler_media_set_muted (self->media, self->muted);
   if (self->options->jitter_buffer_ms > 0)
     holler_media_set_jitter_buffer (self->media, self->options->jitter_buffer_ms, self->options->jitter_buffer_ms);
@@ -504,6 +506,11 @@ holler_call_local_description (HollerCall *self, HollerDtlsSetup setup, GError *
   local->opus_pt = self->opus_pt;
   local->dtmf_pt = self->dtmf_pt;
   local->rtcp_mux = TRUE;
+  local->ssrc = self->ssrc;
+  local->cname = g_strdup (self->cname);
+  local->msid_stream = g_strdup ("holler");
+  local->msid_track = g_strdup (self->track_id);
+  local->mid_ext_id = self->mid_ext_id;
   return g_steal_pointer (&local);
 }
 
@@ -681,6 +688,8 @@ holler_call_finalize (GObject *object)
   g_free (self->label);
   g_free (self->peer);
   g_free (self->mid);
+  g_free (self->cname);
+  g_free (self->track_id);
   g_free (self->end_reason);
   g_clear_pointer (&self->remote, holler_sdp_description_free);
   g_ptr_array_unref (self->pending_candidates);
@@ -707,6 +716,30 @@ holler_call_class_init (HollerCallClass *klass)
                                         G_TYPE_NONE, 0);
 }
 
+static guint32
+random_ssrc (void)
+{
+  guint32 ssrc;
+
+  while ((ssrc = g_random_int ()) == 0)
+    ;
+  return ssrc;
+}
+
+/* 16 characters as browsers make them: unique enough per call, and no
+ * address or name of this host in it (RFC 7022) */
+static char *
+random_cname (void)
+{
+  static const char chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  char cname[17];
+
+  for (gsize i = 0; i < 16; i++)
+    cname[i] = chars[g_random_int_range (0, 64)];
+  cname[16] = '\0';
+  return g_strdup (cname);
+}
+
 static void
 holler_call_init (HollerCall *self)
 {
@@ -716,6 +749,10 @@ holler_call_init (HollerCall *self)
   self->dtmf_pt = DTMF_PT;
   self->dtmf_received = g_string_new (NULL);
   self->mid = g_strdup ("0");
+  self->ssrc = random_ssrc ();
+  self->cname = random_cname ();
+  self->track_id = g_uuid_string_random ();
+  self->mid_ext_id = HOLLER_SDP_MID_EXTENSION_ID;
   self->session_id = g_random_int () | ((guint64) (g_random_int () & 0x7fffffff) << 32);
 }
 
@@ -756,6 +793,7 @@ holler_call_new_incoming (HollerSignaling *signaling, const HollerMessage *offer
   self->mid = g_strdup (self->remote->mid ? self->remote->mid : "0");
   self->opus_pt = self->remote->opus_pt;
   self->dtmf_pt = self->remote->dtmf_pt;
+  self->mid_ext_id = self->remote->mid_ext_id;
   holler_call_set_state (self, HOLLER_CALL_STATE_RINGING);
   holler_call_restart_connect_timeout (self);
   return g_steal_pointer (&self);

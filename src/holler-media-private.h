@@ -36,4 +36,10 @@ void holler_rtp_receiver_end        (HollerRtpReceiver *r);
  * concealed, jitter, the jitter buffer's length) */
 void holler_rtp_receiver_get_stats  (HollerRtpReceiver *r, HollerMediaStats *stats);
 
+/* holler-media-stream.c: the payloader (named "pay") and rtpdtmfmux send
+ * as @ssrc (0: their own), with the MID header extension as @mid_ext_id
+ * when it is not 0. Before the pipeline plays. */
+gboolean holler_media_stream_configure (GstElement *send_pipeline, guint32 ssrc, const char *mid,
+                                        guint mid_ext_id, GError **error);
+
 G_END_DECLS

@@ -549,7 +549,7 @@ holler_media_new (const char *input, const char *greeting, const char *output, g
     {
       g_autofree char *q = holler_media_quote_path (input + 5);
 
-      send_desc = g_strdup_printf ("filesrc location=%s ! oggdemux ! rtpopuspay pt=%u "
+      send_desc = g_strdup_printf ("filesrc location=%s ! oggdemux ! rtpopuspay name=pay pt=%u "
                                    "! %sappsink name=rtpout sync=true max-buffers=100 drop=true%s",
                                    q, opus_pt, mux, dtmf);
     }
@@ -557,7 +557,7 @@ holler_media_new (const char *input, const char *greeting, const char *output, g
     {
       send_desc = g_strdup_printf ("%s%saudioconvert name=capture ! audioresample ! audio/x-raw,rate=48000,channels=1 "
                                    "! %svolume name=mute ! opusenc bitrate=32000 frame-size=20 inband-fec=true "
-                                   "packet-loss-percentage=5 ! rtpopuspay pt=%u "
+                                   "packet-loss-percentage=5 ! rtpopuspay name=pay pt=%u "
                                    "! %sappsink name=rtpout sync=%s max-buffers=100 drop=true%s",
                                    in_desc ? in_desc : "", in_desc ? " ! " : "", dsp_desc ? dsp_desc : "",
                                    opus_pt, mux, live ? "false" : "true", dtmf);
@@ -644,6 +644,13 @@ holler_media_new (const char *input, const char *greeting, const char *output, g
   self->send_bus_watch = gst_bus_add_watch (send_bus, on_bus_message, self);
   self->recv_bus_watch = gst_bus_add_watch (recv_bus, on_bus_message, self);
   return g_steal_pointer (&self);
+}
+
+gboolean
+holler_media_set_stream (HollerMedia *self, guint32 ssrc, const char *mid, guint mid_ext_id, GError **error)
+{
+  g_return_val_if_fail (!self->started, FALSE);
+  return holler_media_stream_configure (self->send_pipeline, ssrc, mid, mid_ext_id, error);
 }
 
 gboolean

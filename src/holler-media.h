@@ -61,6 +61,10 @@ HollerMedia *holler_media_new (const char *input, const char *greeting, const ch
 /* Before start: the jitter buffer's bounds (holler-jitter.h); min == max
  * fixes it. Default: adaptive from HOLLER_JITTER_MIN_MS. */
 void     holler_media_set_jitter_buffer (HollerMedia *self, guint min_ms, guint max_ms);
+/* Before start: send as @ssrc (0: a random one) and, when @mid_ext_id is
+ * not 0, with @mid in the RFC 8843 header extension of that id. */
+gboolean holler_media_set_stream (HollerMedia *self, guint32 ssrc, const char *mid, guint mid_ext_id,
+                                  GError **error);
 gboolean holler_media_start (HollerMedia *self, GError **error);
 /* Decrypted RTP from the network, on the main context. */
 void     holler_media_push_rtp (HollerMedia *self, const guint8 *data, gsize len);
