@@ -74,6 +74,11 @@ void holler_call_set_state (HollerCall *self, HollerCallState state);
 void holler_call_restart_connect_timeout (HollerCall *self);
 gboolean holler_call_apply_remote (HollerCall *self, GError **error);
 
+/* holler-call-media.c */
+void holler_call_on_ice_data (const guint8 *data, gsize len, gpointer user_data);
+void holler_call_on_dtls_send (const guint8 *data, gsize len, gpointer user_data);
+gboolean holler_call_start_media (HollerCall *self, GError **error);
+
 /* holler-call-restart.c */
 void holler_call_begin_restart (HollerCall *self, const char *why);
 void holler_call_restart_done (HollerCall *self);

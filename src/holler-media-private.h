@@ -5,6 +5,7 @@
 #include <glib.h>
 #include <gst/gst.h>
 #include "holler-media.h"
+#include "holler-devices.h"
 
 G_BEGIN_DECLS
 
@@ -14,6 +15,10 @@ char *holler_media_input_description (const char *spec, gboolean *live);
 /* The description of an output spec's sink; NULL for device:NAME, whose
  * element is made from its GstDevice. */
 char *holler_media_output_description (const char *spec);
+/* Puts the element of a device:NAME spec into @pipeline, linked before
+ * (an input) or after (an output) the element called @anchor. */
+gboolean holler_media_add_device_element (GstElement *pipeline, HollerDeviceKind kind, const char *name,
+                                          const char *anchor, GError **error);
 /* @path double-quoted for a gst-launch description */
 char *holler_media_quote_path (const char *path);
 
@@ -41,5 +46,10 @@ void holler_rtp_receiver_get_stats  (HollerRtpReceiver *r, HollerMediaStats *sta
  * when it is not 0. Before the pipeline plays. */
 gboolean holler_media_stream_configure (GstElement *send_pipeline, guint32 ssrc, const char *mid,
                                         guint mid_ext_id, GError **error);
+
+/* holler-media-stream.c: the RTCP fields of @stats from @rtcp (may be
+ * NULL: nothing known) */
+struct _HollerRtcp;
+void holler_media_stats_add_rtcp (HollerMediaStats *stats, struct _HollerRtcp *rtcp);
 
 G_END_DECLS

@@ -12,6 +12,7 @@
 #include "holler-media-private.h"
 #include "holler-sdp.h"
 #include "holler-error.h"
+#include "holler-rtcp.h"
 
 gboolean
 holler_media_stream_configure (GstElement *send_pipeline, guint32 ssrc, const char *mid, guint mid_ext_id,
@@ -44,4 +45,20 @@ holler_media_stream_configure (GstElement *send_pipeline, guint32 ssrc, const ch
    * our appsink has none, so the payloader is told directly */
   g_signal_emit_by_name (pay, "add-extension", ext);
   return TRUE;
+}
+
+void
+holler_media_stats_add_rtcp (HollerMediaStats *stats, HollerRtcp *rtcp)
+{
+  HollerRtcpStats r = { .rtt_ms = -1 };
+
+  if (rtcp != NULL)
+    holler_rtcp_get_stats (rtcp, &r);
+  stats->have_remote_report = r.have_report;
+  stats->rtt_ms = r.rtt_ms;
+  stats->remote_fraction_lost = r.fraction_lost;
+  stats->remote_packets_lost = r.packets_lost;
+  stats->rtcp_sent = r.rtcp_sent;
+  stats->rtcp_received = r.rtcp_received;
+  stats->rtcp_malformed = r.rtcp_malformed;
 }

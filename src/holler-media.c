@@ -19,6 +19,7 @@
 #include "holler-error.h"
 #include "holler-devices.h"
 #include "holler-dtmf.h"
+#include "holler-rtcp.h"
 
 #define SAMPLE_RATE 48000
 #define ANALYSIS_WINDOW 4800       /* 100 ms analysed every second */
@@ -48,6 +49,7 @@ struct _HollerMedia
   GstElement *pcmin;           /* feed mode: the send side's raw audio input */
   HollerMediaFeed *feed;
   HollerDtmfSender *dtmf;      /* NULL when the peer has no telephone-event */
+  HollerRtcp *rtcp;            /* set by holler_media_set_stream(); NULL: no RTCP */
   guint send_bus_watch;
   guint recv_bus_watch;
   gboolean started;
@@ -74,70 +76,6 @@ G_DEFINE_TYPE (HollerMedia, holler_media, G_TYPE_OBJECT)
 
 /* webrtcdsp finds its probe by name among all probes in the process */
 static gint probe_serial;
-
-static const char *required_elements[] = {
-  "audiotestsrc", "audioconvert", "audioresample", "opusenc", "opusdec", "rtpopuspay",
-  "rtpopusdepay", "rtpjitterbuffer", "appsrc", "appsink", "wavenc", "filesink", "oggmux",
-  "fakesink", "identity", "volume", "rtpdtmfsrc", "rtpdtmfmux",
-};
-
-gboolean
-holler_media_check_plugins (GError **error)
-{
-  g_autoptr(GString) missing = g_string_new (NULL);
-
-  for (gsize i = 0; i < G_N_ELEMENTS (required_elements); i++)
-    {
-      g_autoptr(GstElementFactory) f = gst_element_factory_find (required_elements[i]);
-
-      if (f == NULL)
-        g_string_append_printf (missing, "%s%s", missing->len ? ", " : "", required_elements[i]);
-    }
-  if (missing->len > 0)
-    {
-      g_set_error (error, HOLLER_ERROR, HOLLER_ERROR_MEDIA,
-                   _("Missing GStreamer elements: %s (install gstreamer1.0-plugins-base and "
-                     "gstreamer1.0-plugins-good)"), missing->str);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-gboolean
-holler_media_echo_cancel_available (void)
-{
-  g_autoptr(GstElementFactory) dsp = gst_element_factory_find ("webrtcdsp");
-  g_autoptr(GstElementFactory) probe = gst_element_factory_find ("webrtcechoprobe");
-
-  return dsp != NULL && probe != NULL;
-}
-
-/* Puts the element of a device:NAME spec into the pipeline, linked before
- * (an input) or after (an output) the element called anchor. */
-static gboolean
-add_device_element (GstElement *pipeline, HollerDeviceKind kind, const char *name,
-                    const char *anchor, GError **error)
-{
-  g_autoptr(HollerDeviceInfo) info = holler_devices_find (kind, name, error);
-  g_autoptr(GstElement) other = gst_bin_get_by_name (GST_BIN (pipeline), anchor);
-  GstElement *element;
-
-  if (info == NULL)
-    return FALSE;
-  element = gst_device_create_element (info->device, NULL);
-  if (element == NULL)
-    {
-      g_set_error (error, HOLLER_ERROR, HOLLER_ERROR_MEDIA, _("Cannot open the audio device “%s”"), name);
-      return FALSE;
-    }
-  gst_bin_add (GST_BIN (pipeline), element);
-  if (!(kind == HOLLER_DEVICE_INPUT ? gst_element_link (element, other) : gst_element_link (other, element)))
-    {
-      g_set_error (error, HOLLER_ERROR, HOLLER_ERROR_MEDIA, _("Cannot open the audio device “%s”"), name);
-      return FALSE;
-    }
-  return TRUE;
-}
 
 typedef struct {
   HollerMedia *self;
@@ -204,6 +142,8 @@ on_rtp_sample (GstAppSink *sink, gpointer user_data)
   self->stats.bytes_sent += len;
   g_mutex_unlock (&self->lock);
 
+  if (self->rtcp != NULL)
+    holler_rtcp_sent_rtp (self->rtcp, packet, len);
   if (self->rtp_func != NULL)
     self->rtp_func (packet, len, sizeof packet, self->rtp_data);
   return GST_FLOW_OK;
@@ -338,6 +278,9 @@ finish_stop (HollerMedia *self)
     gst_element_set_state (self->send_pipeline, GST_STATE_NULL);
   if (self->recv_pipeline)
     gst_element_set_state (self->recv_pipeline, GST_STATE_NULL);
+  /* no RTCP after the stop: the call drops SRTP and ICE next */
+  if (self->rtcp != NULL)
+    holler_rtcp_stop (self->rtcp);
   if (self->stop_task != NULL)
     {
       GTask *task = g_steal_pointer (&self->stop_task);
@@ -406,6 +349,7 @@ holler_media_dispose (GObject *object)
   if (self->recv_pipeline)
     gst_element_set_state (self->recv_pipeline, GST_STATE_NULL);
   g_clear_pointer (&self->receiver, holler_rtp_receiver_free);
+  g_clear_pointer (&self->rtcp, holler_rtcp_free);
   g_clear_object (&self->volume);
   g_clear_object (&self->pcmin);
   g_clear_object (&self->send_pipeline);
@@ -595,11 +539,11 @@ holler_media_new (const char *input, const char *greeting, const char *output, g
     }
   gst_object_ref_sink (self->recv_pipeline);
   if (in_desc == NULL
-      && !add_device_element (self->send_pipeline, HOLLER_DEVICE_INPUT,
+      && !holler_media_add_device_element (self->send_pipeline, HOLLER_DEVICE_INPUT,
                               (g_str_has_prefix (input, "raw:") ? input + 4 : input) + 7, "capture", error))
     return NULL;
   if (out_desc == NULL
-      && !add_device_element (self->recv_pipeline, HOLLER_DEVICE_OUTPUT, output + 7,
+      && !holler_media_add_device_element (self->recv_pipeline, HOLLER_DEVICE_OUTPUT, output + 7,
                               self->echo_probe ? probe_name : "meter", error))
     return NULL;
 
@@ -647,10 +591,15 @@ holler_media_new (const char *input, const char *greeting, const char *output, g
 }
 
 gboolean
-holler_media_set_stream (HollerMedia *self, guint32 ssrc, const char *mid, guint mid_ext_id, GError **error)
+holler_media_set_stream (HollerMedia *self, guint32 ssrc, const char *cname, const char *mid, guint mid_ext_id,
+                         GError **error)
 {
-  g_return_val_if_fail (!self->started, FALSE);
-  return holler_media_stream_configure (self->send_pipeline, ssrc, mid, mid_ext_id, error);
+  g_return_val_if_fail (!self->started && self->rtcp == NULL, FALSE);
+  if (!holler_media_stream_configure (self->send_pipeline, ssrc, mid, mid_ext_id, error))
+    return FALSE;
+  /* its RTCP goes out the way our RTP does: rtp_func tells them apart */
+  self->rtcp = holler_rtcp_new (ssrc, cname, self->rtp_func, self->rtp_data, error);
+  return self->rtcp != NULL;
 }
 
 gboolean
@@ -666,6 +615,8 @@ holler_media_start (HollerMedia *self, GError **error)
       return FALSE;
     }
   holler_rtp_receiver_start (self->receiver);
+  if (self->rtcp != NULL && !holler_rtcp_start (self->rtcp, error))
+    return FALSE;
   if (self->feed != NULL && !holler_media_feed_start (self->feed, error))
     return FALSE;
   self->started = TRUE;
@@ -678,6 +629,8 @@ holler_media_count_rtp (HollerMedia *self, const guint8 *data, gsize len)
   if (!self->started || self->stopping || len < 12 || (data[0] >> 6) != 2)
     return;
   holler_rtp_receiver_count (self->receiver, data, len);
+  if (self->rtcp != NULL)
+    holler_rtcp_received_rtp (self->rtcp, data, len);
 }
 
 gboolean
@@ -706,6 +659,15 @@ holler_media_push_rtp (HollerMedia *self, const guint8 *data, gsize len)
   if (!self->started || self->stopping || len < 12 || (data[0] >> 6) != 2)
     return;
   holler_rtp_receiver_push (self->receiver, data, len);
+  if (self->rtcp != NULL)
+    holler_rtcp_received_rtp (self->rtcp, data, len);
+}
+
+void
+holler_media_push_rtcp (HollerMedia *self, const guint8 *data, gsize len)
+{
+  if (self->started && !self->stopping && self->rtcp != NULL)
+    holler_rtcp_received (self->rtcp, data, len);
 }
 
 void
@@ -723,6 +685,7 @@ holler_media_get_stats (HollerMedia *self, HollerMediaStats *stats)
   g_mutex_unlock (&self->lock);
   if (self->receiver != NULL)
     holler_rtp_receiver_get_stats (self->receiver, stats);
+  holler_media_stats_add_rtcp (stats, self->rtcp);
 }
 
 static gboolean
@@ -762,6 +725,8 @@ holler_media_stop_async (HollerMedia *self, GCancellable *cancellable,
     holler_media_feed_stop (self->feed);
   g_clear_pointer (&self->dtmf, holler_dtmf_sender_free);
   gst_element_set_state (self->send_pipeline, GST_STATE_NULL);
+  if (self->rtcp != NULL)
+    holler_rtcp_bye (self->rtcp);
   /* EOS through the receive side makes wavenc write the final sizes. */
   holler_rtp_receiver_end (self->receiver);
   self->stop_timeout_id = g_timeout_add (STOP_TIMEOUT_MS, on_stop_timeout, self);

@@ -9,7 +9,9 @@
 //   - werift sends a 660 Hz tone (Opus-encoded here with opusscript);
 //     holler's `level` events must report it;
 //   - holler sends 440 Hz; werift's received RTP is decoded here and the
-//     tone measured (Goertzel) on the decoded samples.
+//     tone measured (Goertzel) on the decoded samples;
+//   - RTCP flows both ways: holler's final stats have an RTT computed
+//     from werift's receiver reports.
 import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
@@ -240,6 +242,14 @@ async function call(role) {
     `${role}: werift routes and decodes holler's ${HOLLER_TONE} Hz`,
     { packets: sink.packets, decodeErrors: sink.errors, seconds: sink.samples.length / RATE, heard });
   check(holler.exited === 0, `${role}: holler ends the call cleanly`, { exit: holler.exited });
+  // werift's receiver reports about holler's stream (answering holler's
+  // sender reports) give holler a round-trip time
+  const stats = holler.events.find((e) => e.event === 'stats') || {};
+  check(typeof stats.rtt_ms === 'number' && stats.rtt_ms >= 0 && stats.rtcp_received > 0
+    && stats.rtcp_sent > 0 && stats.rtcp_malformed === 0,
+    `${role}: RTCP both ways, holler has an RTT from werift's reports`,
+    { rtt_ms: stats.rtt_ms, rtcp_sent: stats.rtcp_sent, rtcp_received: stats.rtcp_received,
+      remote_fraction_lost: stats.remote_fraction_lost });
   if (holler.exited === null) holler.child.kill();
   await pc.close();
 }
@@ -247,7 +257,7 @@ async function call(role) {
 // --- main -----------------------------------------------------------------------
 
 const roles = ['holler-calls', 'werift-calls'];
-console.log(`1..${roles.length * 3}`);
+console.log(`1..${roles.length * 4}`);
 for (const role of roles) {
   try {
     await call(role);
