@@ -132,6 +132,22 @@ on_media_level (HollerMedia *media, double hz, double db, gpointer user_data)
 }
 
 static void
+on_encoder_adapted (HollerMedia *media, double fraction_lost, guint loss_percent, gboolean fec, guint bitrate,
+                    gpointer user_data)
+{
+  HollerCall *self = user_data;
+  JsonObject *fields = json_object_new ();
+
+  json_object_set_double_member (fields, "remote_fraction_lost", fraction_lost);
+  json_object_set_int_member (fields, "packet_loss_percentage", loss_percent);
+  json_object_set_boolean_member (fields, "fec", fec);
+  json_object_set_int_member (fields, "bitrate", bitrate);
+  holler_reporter_emit (self->reporter, self->label, "encoder", fields,
+                        _("The peer reports %.1f%% loss: Opus set for %u%% loss, FEC %s, %u kbit/s"),
+                        fraction_lost * 100, loss_percent, fec ? _("on") : _("off"), bitrate / 1000);
+}
+
+static void
 on_media_error (HollerMedia *media, GError *error, gpointer user_data)
 {
   holler_call_fail (user_data, error);
@@ -167,6 +183,7 @@ holler_call_start_media (HollerCall *self, GError **error)
   g_signal_connect_object (self->media, "first-audio", G_CALLBACK (on_first_audio), self, 0);
   g_signal_connect_object (self->media, "level", G_CALLBACK (on_media_level), self, 0);
   g_signal_connect_object (self->media, "error", G_CALLBACK (on_media_error), self, 0);
+  g_signal_connect_object (self->media, "encoder-adapted", G_CALLBACK (on_encoder_adapted), self, 0);
   return holler_media_start (self->media, error);
 }
 

@@ -20,13 +20,14 @@
 #include "holler-devices.h"
 #include "holler-dtmf.h"
 #include "holler-rtcp.h"
+#include "holler-opus-adapt.h"
 
 #define SAMPLE_RATE 48000
 #define ANALYSIS_WINDOW 4800       /* 100 ms analysed every second */
 #define RTP_BUF_SIZE 1500
 #define STOP_TIMEOUT_MS 2000
 
-enum { SIGNAL_FIRST_AUDIO, SIGNAL_LEVEL, SIGNAL_ERROR, N_SIGNALS };
+enum { SIGNAL_FIRST_AUDIO, SIGNAL_LEVEL, SIGNAL_ERROR, SIGNAL_ENCODER_ADAPTED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 /* Mean square of 16-bit samples over a short window, for the live meters */
@@ -50,6 +51,8 @@ struct _HollerMedia
   HollerMediaFeed *feed;
   HollerDtmfSender *dtmf;      /* NULL when the peer has no telephone-event */
   HollerRtcp *rtcp;            /* set by holler_media_set_stream(); NULL: no RTCP */
+  GstElement *encoder;         /* opusenc; NULL when sending an Ogg Opus file as it is */
+  HollerOpusAdapt adapt;       /* its loss settings, from the peer's reports */
   guint send_bus_watch;
   guint recv_bus_watch;
   gboolean started;
@@ -351,6 +354,7 @@ holler_media_dispose (GObject *object)
   g_clear_pointer (&self->receiver, holler_rtp_receiver_free);
   g_clear_pointer (&self->rtcp, holler_rtcp_free);
   g_clear_object (&self->volume);
+  g_clear_object (&self->encoder);
   g_clear_object (&self->pcmin);
   g_clear_object (&self->send_pipeline);
   g_clear_object (&self->recv_pipeline);
@@ -384,6 +388,10 @@ holler_media_class_init (HollerMediaClass *klass)
   signals[SIGNAL_ERROR] = g_signal_new ("error", G_TYPE_FROM_CLASS (klass),
                                         G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                         G_TYPE_NONE, 1, G_TYPE_ERROR);
+  signals[SIGNAL_ENCODER_ADAPTED] = g_signal_new ("encoder-adapted", G_TYPE_FROM_CLASS (klass),
+                                                  G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                                  G_TYPE_NONE, 4, G_TYPE_DOUBLE, G_TYPE_UINT, G_TYPE_BOOLEAN,
+                                                  G_TYPE_UINT);
 }
 
 static void
@@ -393,6 +401,7 @@ holler_media_init (HollerMedia *self)
   self->stats.input_level_db = HOLLER_MEDIA_LEVEL_SILENT;
   self->stats.output_level_db = HOLLER_MEDIA_LEVEL_SILENT;
   self->context = g_main_context_ref_thread_default ();
+  holler_opus_adapt_init (&self->adapt);
 }
 
 void
@@ -500,10 +509,11 @@ holler_media_new (const char *input, const char *greeting, const char *output, g
   else
     {
       send_desc = g_strdup_printf ("%s%saudioconvert name=capture ! audioresample ! audio/x-raw,rate=48000,channels=1 "
-                                   "! %svolume name=mute ! opusenc bitrate=32000 frame-size=20 inband-fec=true "
-                                   "packet-loss-percentage=5 ! rtpopuspay name=pay pt=%u "
+                                   "! %svolume name=mute ! opusenc name=enc bitrate=%u frame-size=20 inband-fec=true "
+                                   "packet-loss-percentage=%u ! rtpopuspay name=pay pt=%u "
                                    "! %sappsink name=rtpout sync=%s max-buffers=100 drop=true%s",
                                    in_desc ? in_desc : "", in_desc ? " ! " : "", dsp_desc ? dsp_desc : "",
+                                   HOLLER_OPUS_BASE_BITRATE, HOLLER_OPUS_START_LOSS_PERCENT,
                                    opus_pt, mux, live ? "false" : "true", dtmf);
     }
   /* No source element: received RTP goes into the jitter buffer from the
@@ -549,6 +559,7 @@ holler_media_new (const char *input, const char *greeting, const char *output, g
 
   sink = gst_bin_get_by_name (GST_BIN (self->send_pipeline), "rtpout");
   gst_app_sink_set_callbacks (GST_APP_SINK (sink), &callbacks, self, NULL);
+  self->encoder = gst_bin_get_by_name (GST_BIN (self->send_pipeline), "enc");
   self->volume = gst_bin_get_by_name (GST_BIN (self->send_pipeline), "mute");
   if (self->volume != NULL)
     {
@@ -590,6 +601,21 @@ holler_media_new (const char *input, const char *greeting, const char *output, g
   return g_steal_pointer (&self);
 }
 
+/* Main context: the peer reported on our stream; the encoder follows
+ * (the rule is in holler-opus-adapt.h). */
+static void
+on_loss_report (double fraction_lost, gpointer user_data)
+{
+  HollerMedia *self = user_data;
+
+  if (self->encoder == NULL || self->stopping || !holler_opus_adapt_report (&self->adapt, fraction_lost))
+    return;
+  g_object_set (self->encoder, "packet-loss-percentage", (int) self->adapt.loss_percent,
+                "inband-fec", self->adapt.fec, "bitrate", (int) self->adapt.bitrate, NULL);
+  g_signal_emit (self, signals[SIGNAL_ENCODER_ADAPTED], 0, fraction_lost, self->adapt.loss_percent,
+                 self->adapt.fec, self->adapt.bitrate);
+}
+
 gboolean
 holler_media_set_stream (HollerMedia *self, guint32 ssrc, const char *cname, const char *mid, guint mid_ext_id,
                          GError **error)
@@ -599,7 +625,10 @@ holler_media_set_stream (HollerMedia *self, guint32 ssrc, const char *cname, con
     return FALSE;
   /* its RTCP goes out the way our RTP does: rtp_func tells them apart */
   self->rtcp = holler_rtcp_new (ssrc, cname, self->rtp_func, self->rtp_data, error);
-  return self->rtcp != NULL;
+  if (self->rtcp == NULL)
+    return FALSE;
+  holler_rtcp_set_report_func (self->rtcp, on_loss_report, self);
+  return TRUE;
 }
 
 gboolean

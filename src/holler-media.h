@@ -57,6 +57,9 @@ gboolean holler_media_check_plugins   (GError **error);
  *   "first-audio" ()                      the first decoded remote audio
  *   "level"       (double tone_hz, double level_db)  once a second
  *   "error"       (GError *error)
+ *   "encoder-adapted" (double fraction_lost, guint loss_percent, gboolean fec, guint bitrate)
+ *                 the peer's reported loss changed the Opus encoder's settings
+ *                 (holler-opus-adapt.h)
  */
 /* @input: tone:HZ, file:PATH, pipeline:DESC, default, silence or echo
  * (the decoded remote audio sent back); @greeting: a file played first,

@@ -42,6 +42,8 @@ struct _HollerRtcp
 
   HollerRtcpSendFunc send_func;
   gpointer user_data;
+  HollerRtcpReportFunc report_func;
+  gpointer report_data;
 
   gint sent;                   /* atomics: the RTCP thread counts these */
   guint64 received;
@@ -258,9 +260,18 @@ holler_rtcp_received (HollerRtcp *self, const guint8 *data, gsize len)
       g_debug ("dropped a malformed RTCP packet (%zu bytes)", len);
       return;
     }
-  holler_rtcp_summary_clear (&summary);
   self->received++;
   gst_pad_push (self->recv_rtcp, stamped_copy (self, data, len));
+  if (summary.has_rb && summary.rb_ssrc == self->ssrc && self->report_func != NULL)
+    self->report_func (summary.rb_fraction_lost / 256.0, self->report_data);
+  holler_rtcp_summary_clear (&summary);
+}
+
+void
+holler_rtcp_set_report_func (HollerRtcp *self, HollerRtcpReportFunc func, gpointer user_data)
+{
+  self->report_func = func;
+  self->report_data = user_data;
 }
 
 /* rtpsession sends BYE for its sources when their stream ends, at once

@@ -66,6 +66,10 @@ void     holler_rtcp_received_rtp (HollerRtcp *rtcp, const guint8 *data, gsize l
 void     holler_rtcp_received     (HollerRtcp *rtcp, const guint8 *data, gsize len);
 /* BYE for our source (sent within a few ms, RFC 3550 §6.3.7) */
 void     holler_rtcp_bye          (HollerRtcp *rtcp);
+/* Main context: called for each report block the peer sends about our
+ * stream, with its fraction lost (0..1) */
+typedef void (*HollerRtcpReportFunc) (double fraction_lost, gpointer user_data);
+void     holler_rtcp_set_report_func (HollerRtcp *rtcp, HollerRtcpReportFunc func, gpointer user_data);
 /* Stops sending and its thread; the statistics stay readable */
 void     holler_rtcp_stop         (HollerRtcp *rtcp);
 void     holler_rtcp_get_stats    (HollerRtcp *rtcp, HollerRtcpStats *stats);

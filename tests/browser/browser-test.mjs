@@ -225,6 +225,27 @@ async function hollerCallsBrowser(context) {
   await page.close();
 }
 
+// Holler's RTCP as Chromium understands it (getStats on the page's
+// RTCPeerConnection, the web client's global `call`): remote-inbound-rtp
+// for its own stream, built from holler's receiver reports, with a
+// round-trip time, and remote-outbound-rtp for holler's stream, from
+// holler's sender reports. Reports come every ~5 s (RFC 3550).
+async function rtcpUnderstood(page) {
+  const read = () => page.evaluate(async () => {
+    const found = {};
+    (await call.pc.getStats()).forEach((r) => {
+      if (r.type === 'remote-inbound-rtp' && r.roundTripTime !== undefined) found.roundTripTime = r.roundTripTime;
+      if (r.type === 'remote-outbound-rtp') found.remotePacketsSent = r.packetsSent;
+    });
+    return found.roundTripTime !== undefined && found.remotePacketsSent !== undefined ? found : null;
+  });
+  const stats = await waitFor('remote-inbound-rtp with an RTT and remote-outbound-rtp', read, 20000)
+    .catch(async (e) => ({ error: e.message }));
+  check(stats.roundTripTime >= 0 && stats.remotePacketsSent > 0,
+        'Chromium\'s getStats shows holler\'s RTCP: remote-inbound-rtp with a round-trip time, remote-outbound-rtp',
+        stats);
+}
+
 async function browserCallsHoller(context) {
   note('the browser calls holler');
   const rec = join(ARTIFACTS, 'browser-calls-holler.wav');
@@ -261,6 +282,8 @@ async function browserCallsHoller(context) {
   check(levels.before - levels.muted > 30, 'muting in the page drops holler\'s received level by > 30 dB',
         levels);
   check(Math.abs(levels.unmuted - levels.before) < 6, 'unmuting brings it back', levels);
+
+  await rtcpUnderstood(page);
 
   // the page hangs up: holler must end within a second
   const clickAt = Date.now();
