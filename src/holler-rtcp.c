@@ -37,8 +37,8 @@ struct _HollerRtcp
   GstPad *recv_rtcp;           /* ours, into recv_rtcp_sink */
   GstPad *rtcp_out;            /* ours, from send_rtcp_src */
   guint32 ssrc;
-  gboolean started;
-  gboolean bye;
+  gint started;                /* atomics: read on the send streaming thread */
+  gint bye;
 
   HollerRtcpSendFunc send_func;
   gpointer user_data;
@@ -210,7 +210,7 @@ holler_rtcp_start (HollerRtcp *self, GError **error)
   start_stream (self->send_rtp, "sent", sent);
   start_stream (self->recv_rtp, "received", received);
   start_stream (self->recv_rtcp, "rtcp", rtcp);
-  self->started = TRUE;
+  g_atomic_int_set (&self->started, TRUE);
   return TRUE;
 }
 
@@ -236,14 +236,14 @@ stamped_copy (HollerRtcp *self, const guint8 *data, gsize len)
 void
 holler_rtcp_sent_rtp (HollerRtcp *self, const guint8 *data, gsize len)
 {
-  if (self->started && !self->bye)
+  if (g_atomic_int_get (&self->started) && !g_atomic_int_get (&self->bye))
     gst_pad_push (self->send_rtp, stamped_copy (self, data, len));
 }
 
 void
 holler_rtcp_received_rtp (HollerRtcp *self, const guint8 *data, gsize len)
 {
-  if (self->started)
+  if (g_atomic_int_get (&self->started))
     gst_pad_push (self->recv_rtp, stamped_copy (self, data, len));
 }
 
@@ -252,7 +252,7 @@ holler_rtcp_received (HollerRtcp *self, const guint8 *data, gsize len)
 {
   HollerRtcpSummary summary;
 
-  if (!self->started)
+  if (!g_atomic_int_get (&self->started))
     return;
   if (!holler_rtcp_parse (data, len, &summary))
     {
@@ -280,16 +280,16 @@ holler_rtcp_set_report_func (HollerRtcp *self, HollerRtcpReportFunc func, gpoint
 void
 holler_rtcp_bye (HollerRtcp *self)
 {
-  if (!self->started || self->bye)
+  if (!g_atomic_int_get (&self->started) || g_atomic_int_get (&self->bye))
     return;
-  self->bye = TRUE;
+  g_atomic_int_set (&self->bye, TRUE);
   gst_pad_push_event (self->send_rtp, gst_event_new_eos ());
 }
 
 void
 holler_rtcp_stop (HollerRtcp *self)
 {
-  self->started = FALSE;
+  g_atomic_int_set (&self->started, FALSE);
   gst_element_set_state (self->pipeline, GST_STATE_NULL);
 }
 
