@@ -261,6 +261,16 @@ holler_rtcp_received (HollerRtcp *self, const guint8 *data, gsize len)
       return;
     }
   self->received++;
+  /* G_MESSAGES_DEBUG=holler-rtcp: the packets as they came (how the test
+   * fixtures of other stacks' RTCP were captured) */
+  if (!g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN))
+    {
+      g_autoptr(GString) hex = g_string_new (NULL);
+
+      for (gsize i = 0; i < len; i++)
+        g_string_append_printf (hex, "%02x", data[i]);
+      g_debug ("received RTCP (%s): %s", summary.cname ? summary.cname : "no cname", hex->str);
+    }
   gst_pad_push (self->recv_rtcp, stamped_copy (self, data, len));
   if (summary.has_rb && summary.rb_ssrc == self->ssrc && self->report_func != NULL)
     self->report_func (summary.rb_fraction_lost / 256.0, self->report_data);

@@ -175,6 +175,56 @@ test_malformed (void)
   holler_rtcp_summary_clear (&s);
 }
 
+/* Chromium's own RTCP (tests/fixtures/chromium-rtcp.txt): its SR carries
+ * no report block (it sends those in a separate reduced-size RR) */
+static void
+test_chromium (void)
+{
+  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "fixtures", "chromium-rtcp.txt", NULL);
+  g_autofree char *text = NULL;
+  g_auto(GStrv) lines = NULL;
+  guint parsed = 0;
+
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_auto(GStrv) fields = g_strsplit (lines[i], " ", 2);
+      guint8 data[1500];
+      gsize len;
+      HollerRtcpSummary s;
+
+      if (lines[i][0] == '#' || lines[i][0] == '\0')
+        continue;
+      len = strlen (fields[1]) / 2;
+      for (gsize j = 0; j < len; j++)
+        data[j] = (g_ascii_xdigit_value (fields[1][2 * j]) << 4) | g_ascii_xdigit_value (fields[1][2 * j + 1]);
+      g_assert_true (holler_rtcp_parse (data, len, &s));
+      g_assert_cmpuint (s.sender_ssrc, ==, 0xf63749afu);
+      if (g_str_equal (fields[0], "sr-sdes"))
+        {
+          g_assert_true (s.has_sr);
+          g_assert_false (s.has_rb);
+          g_assert_cmpuint (s.sr_packets, ==, 0x78);
+          g_assert_cmpstr (s.cname, ==, "ck/MBwRj9rwJw2Sa");
+        }
+      else
+        {
+          g_assert_false (s.has_sr);
+          g_assert_true (s.has_rb);
+          g_assert_cmpuint (s.rb_ssrc, ==, 0xee2a0f6fu);
+          g_assert_cmpuint (s.rb_fraction_lost, ==, 0);
+          g_assert_cmpint (s.rb_packets_lost, ==, 0);
+          g_assert_cmpuint (s.rb_lsr, ==, 0x837b8912u);
+          g_assert_cmpuint (s.rb_dlsr, ==, 0xf6b0u);
+          g_assert_null (s.cname);
+        }
+      holler_rtcp_summary_clear (&s);
+      parsed++;
+    }
+  g_assert_cmpuint (parsed, ==, 2);
+}
+
 /* --- rtpsession --- */
 
 typedef struct {
@@ -288,6 +338,7 @@ main (int argc, char **argv)
   g_test_add_func ("/rtcp/parse/receiver-report-bye", test_receiver_report_bye);
   g_test_add_func ("/rtcp/parse/reduced-size", test_reduced_size);
   g_test_add_func ("/rtcp/parse/malformed", test_malformed);
+  g_test_add_func ("/rtcp/parse/chromium", test_chromium);
   g_test_add_func ("/rtcp/session/reports-and-bye", test_session);
   return g_test_run ();
 }
