@@ -34,6 +34,7 @@ handle_answer (HollerCall *self, const HollerMessage *msg)
   self->dtls_client = self->remote->setup == HOLLER_DTLS_SETUP_PASSIVE;
   self->opus_pt = self->remote->opus_pt;
   self->dtmf_pt = self->remote->dtmf_pt;
+  self->mid_ext_id = self->remote->mid_ext_id;
   if (!holler_call_apply_remote (self, &error))
     {
       holler_call_fail (self, error);

@@ -31,6 +31,10 @@ struct _HollerCall
   char *mid;
   guint opus_pt;
   guint dtmf_pt;                  /* negotiated telephone-event/48000 PT, 0 for none */
+  guint32 ssrc;                   /* our RTP stream, signalled in a=ssrc (RFC 5576) */
+  char *cname;                    /* our RTCP CNAME, random per call */
+  char *track_id;                 /* our a=msid track id, random per call */
+  guint mid_ext_id;               /* the MID header extension's id (RFC 8843), 0: not negotiated */
   HollerDtmfReceiver dtmf_receiver;
   GString *dtmf_received;         /* the last digits received */
   gboolean dtls_client;
@@ -68,6 +72,13 @@ void holler_call_add_remote_candidate (HollerCall *self, const char *candidate);
 void holler_call_set_state (HollerCall *self, HollerCallState state);
 void holler_call_restart_connect_timeout (HollerCall *self);
 gboolean holler_call_apply_remote (HollerCall *self, GError **error);
+/* the recording failed (the call goes on): report it, emit "recording-failed" */
+void holler_call_recording_failed (HollerCall *self, const GError *error);
+
+/* holler-call-media.c */
+void holler_call_on_ice_data (const guint8 *data, gsize len, gpointer user_data);
+void holler_call_on_dtls_send (const guint8 *data, gsize len, gpointer user_data);
+gboolean holler_call_start_media (HollerCall *self, GError **error);
 
 /* holler-call-restart.c */
 void holler_call_begin_restart (HollerCall *self, const char *why);

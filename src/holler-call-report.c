@@ -27,6 +27,30 @@ holler_call_report_pair (HollerReporter *reporter, const char *label, const Holl
                         pair->remote_type, pair->remote_address, pair->transport);
 }
 
+/* What the peer's RTCP reports say about our stream; null when it sent
+ * none (a peer without RTCP) or, for the RTT, none after our first SR. */
+static void
+report_rtcp (JsonObject *fields, const HollerMediaStats *stats)
+{
+  if (stats->have_remote_report && stats->rtt_ms >= 0)
+    json_object_set_double_member (fields, "rtt_ms", stats->rtt_ms);
+  else
+    json_object_set_null_member (fields, "rtt_ms");
+  if (stats->have_remote_report)
+    {
+      json_object_set_double_member (fields, "remote_fraction_lost", stats->remote_fraction_lost);
+      json_object_set_int_member (fields, "remote_packets_lost", stats->remote_packets_lost);
+    }
+  else
+    {
+      json_object_set_null_member (fields, "remote_fraction_lost");
+      json_object_set_null_member (fields, "remote_packets_lost");
+    }
+  json_object_set_int_member (fields, "rtcp_sent", (gint64) stats->rtcp_sent);
+  json_object_set_int_member (fields, "rtcp_received", (gint64) stats->rtcp_received);
+  json_object_set_int_member (fields, "rtcp_malformed", (gint64) stats->rtcp_malformed);
+}
+
 void
 holler_call_report_recording_failed (HollerReporter *reporter, const char *label, const GError *error)
 {
@@ -55,6 +79,7 @@ holler_call_report_stats (HollerReporter *reporter, const char *label, const Hol
   json_object_set_int_member (fields, "srtp_replays", srtp->replays);
   json_object_set_double_member (fields, "received_tone_hz", stats->tone_hz);
   json_object_set_double_member (fields, "received_level_db", stats->level_db);
+  report_rtcp (fields, stats);
   holler_reporter_emit (reporter, label, "stats", fields,
                         _("Sent %" PRIu64 " packets (%" PRIu64 " bytes), received %"
                           PRIu64 " (%" PRIu64 " bytes), lost %" PRId64

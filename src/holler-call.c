@@ -17,9 +17,6 @@
 #define DTLS_TIMEOUT_MS 15000
 #define OPUS_PT 111
 #define DTMF_PT 101               /* telephone-event/48000 in our offers */
-/* the last received digits kept for the status line */
-#define DTMF_RECEIVED_KEEP 16
-#define MAX_EARLY_DTLS 16         /* datagrams: one handshake flight is a few */
 
 enum { SIGNAL_STATE_CHANGED, SIGNAL_ENDED, SIGNAL_RECORDING_FAILED, N_SIGNALS };
 static guint signals[N_SIGNALS];
@@ -122,89 +119,6 @@ on_duration_elapsed (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* --- media path: RFC 7983 demultiplexing of one ICE component --- */
-
-/* A telephone-event packet (RFC 4733): each event reported once. */
-static void
-receive_dtmf (HollerCall *self, const guint8 *packet, gsize len)
-{
-  HollerDtmfEvent event;
-  char digit[2] = { 0, 0 };
-  JsonObject *fields;
-
-  if (self->media != NULL)
-    holler_media_count_rtp (self->media, packet, len);
-  if (!holler_dtmf_parse_rtp (packet, len, &event)
-      || (digit[0] = holler_dtmf_digit_for_event (event.event)) == '\0'
-      || !holler_dtmf_receiver_is_new (&self->dtmf_receiver, &event))
-    return;
-  g_string_append_c (self->dtmf_received, digit[0]);
-  if (self->dtmf_received->len > DTMF_RECEIVED_KEEP)
-    g_string_erase (self->dtmf_received, 0, self->dtmf_received->len - DTMF_RECEIVED_KEEP);
-  fields = json_object_new ();
-  json_object_set_string_member (fields, "digit", digit);
-  holler_reporter_emit (self->reporter, self->label, "dtmf", fields, _("Received DTMF %s"), digit);
-}
-
-static void
-on_ice_data (const guint8 *data, gsize len, gpointer user_data)
-{
-  HollerCall *self = user_data;
-  guint8 packet[1500 + HOLLER_SRTP_MAX_TRAILER];
-  int plen = (int) len;
-
-  if (len == 0 || self->ending)
-    return;
-  if (data[0] >= 20 && data[0] <= 63)
-    {
-      if (self->dtls != NULL)
-        holler_dtls_receive (self->dtls, data, len);
-    }
-  else if (data[0] >= 128 && data[0] <= 191 && self->srtp != NULL && len >= 12 && len <= 1500)
-    {
-      /* rtcp-mux (RFC 5761): payload types 192-223 are RTCP */
-      gboolean rtcp = data[1] >= 192 && data[1] <= 223;
-
-      memcpy (packet, data, len);
-      if (!holler_srtp_unprotect (self->srtp, packet, &plen, rtcp) || rtcp)
-        return;
-      if (self->dtmf_pt != 0 && (packet[1] & 0x7f) == self->dtmf_pt)
-        receive_dtmf (self, packet, plen);   /* never into the Opus decoder */
-      else if (self->media != NULL)
-        holler_media_push_rtp (self->media, packet, plen);
-    }
-}
-
-static void
-on_dtls_send (const guint8 *data, gsize len, gpointer user_data)
-{
-  HollerCall *self = user_data;
-
-  if (self->ice == NULL || holler_ice_send (self->ice, data, len))
-    return;
-  /* As DTLS server we answer a ClientHello as soon as it arrives, and a
-   * browser sends it once its own pair is nominated, which can be before
-   * libnice reports ours: the flight would be dropped (no selected pair)
-   * and the handshake stall ~1 s until a retransmission (seen with
-   * Chromium 156 calling holler). Keep it and send it on "connected". */
-  if (!self->ice_connected && self->early_dtls->len < MAX_EARLY_DTLS)
-    g_ptr_array_add (self->early_dtls, g_bytes_new (data, len));
-}
-
-/* Streaming thread: protect and send. self->srtp and self->ice outlive the
- * send pipeline, which is stopped before either is dropped. */
-static void
-on_media_rtp (guint8 *buf, gsize len, gsize buf_size, gpointer user_data)
-{
-  HollerCall *self = user_data;
-  int plen = (int) len;
-
-  if (len + HOLLER_SRTP_MAX_TRAILER > buf_size)
-    return;
-  if (holler_srtp_protect (self->srtp, buf, &plen, FALSE))
-    holler_ice_send (self->ice, buf, plen);
-}
-
 /* --- events from the layers below --- */
 
 void
@@ -216,78 +130,12 @@ holler_call_emit_pair (HollerCall *self)
     holler_call_report_pair (self->reporter, self->label, &pair);
 }
 
-static void
-on_first_audio (HollerMedia *media, gpointer user_data)
+/* Reported here (the signal is the call's); connected in holler-call-media.c */
+void
+holler_call_recording_failed (HollerCall *self, const GError *error)
 {
-  HollerCall *self = user_data;
-  HollerMediaStats stats;
-  JsonObject *fields = json_object_new ();
-
-  holler_media_get_stats (media, &stats);
-  json_object_set_double_member (fields, "since_start_ms",
-                                 holler_reporter_elapsed_ms (self->reporter, stats.first_audio_time));
-  json_object_set_double_member (fields, "since_call_ms", (stats.first_audio_time - self->start_time) / 1000.0);
-  holler_reporter_emit (self->reporter, self->label, "first-audio", fields,
-                        _("First remote audio decoded %.0f ms after start"),
-                        holler_reporter_elapsed_ms (self->reporter, stats.first_audio_time));
-}
-
-static void
-on_media_level (HollerMedia *media, double hz, double db, gpointer user_data)
-{
-  HollerCall *self = user_data;
-  JsonObject *fields = json_object_new ();
-
-  json_object_set_double_member (fields, "tone_hz", hz);
-  json_object_set_double_member (fields, "level_db", db);
-  holler_reporter_emit (self->reporter, self->label, "level", fields, NULL);
-}
-
-static void
-on_media_error (HollerMedia *media, GError *error, gpointer user_data)
-{
-  holler_call_fail (user_data, error);
-}
-
-static void
-on_media_recording_failed (HollerMedia *media, GError *error, gpointer user_data)
-{
-  HollerCall *self = user_data;
-
   holler_call_report_recording_failed (self->reporter, self->label, error);
   g_signal_emit (self, signals[SIGNAL_RECORDING_FAILED], 0, error->message);
-}
-
-static gboolean
-start_media (HollerCall *self, GError **error)
-{
-  HollerSrtpKeys keys;
-
-  if (!holler_dtls_get_srtp_keys (self->dtls, &keys))
-    {
-      g_set_error_literal (error, HOLLER_ERROR, HOLLER_ERROR_DTLS_FAILED, _("No SRTP keys from DTLS"));
-      return FALSE;
-    }
-  holler_call_write_keylog (self->options->keylog, self->label, &keys);
-  self->srtp = holler_srtp_new (&keys, error);
-  memset (&keys, 0, sizeof keys);
-  if (self->srtp == NULL)
-    return FALSE;
-
-  self->media = holler_media_new (self->options->input ? self->options->input : "default",
-                                  self->options->greeting,
-                                  self->options->output ? self->options->output : "default",
-                                  self->opus_pt, self->dtmf_pt, on_media_rtp, self, error);
-  if (self->media == NULL)
-    return FALSE;
-  holler_media_set_muted (self->media, self->muted);
-  if (self->options->jitter_buffer_ms > 0)
-    holler_media_set_jitter_buffer (self->media, self->options->jitter_buffer_ms, self->options->jitter_buffer_ms);
-  g_signal_connect_object (self->media, "first-audio", G_CALLBACK (on_first_audio), self, 0);
-  g_signal_connect_object (self->media, "level", G_CALLBACK (on_media_level), self, 0);
-  g_signal_connect_object (self->media, "error", G_CALLBACK (on_media_error), self, 0);
-  g_signal_connect_object (self->media, "recording-failed", G_CALLBACK (on_media_recording_failed), self, 0);
-  return holler_media_start (self->media, error);
 }
 
 /* --dtmf: once, when the call becomes active; a peer without
@@ -327,7 +175,7 @@ on_dtls_connected (HollerDtls *dtls, gpointer user_data)
                         holler_srtp_profile_name (keys.profile));
   memset (&keys, 0, sizeof keys);
 
-  if (!start_media (self, &error))
+  if (!holler_call_start_media (self, &error))
     {
       holler_call_fail (self, error);
       return;
@@ -440,7 +288,7 @@ create_ice (HollerCall *self, GError **error)
 
   self->ice = holler_ice_new (NULL, self->outgoing, &config);
   g_signal_connect_object (self->ice, "network-changed", G_CALLBACK (holler_call_on_network_changed), self, 0);
-  holler_ice_set_receive_func (self->ice, on_ice_data, self);
+  holler_ice_set_receive_func (self->ice, holler_call_on_ice_data, self);
   g_signal_connect_object (self->ice, "local-candidate", G_CALLBACK (on_local_candidate), self, 0);
   g_signal_connect_object (self->ice, "gathering-done", G_CALLBACK (on_gathering_done), self, 0);
   g_signal_connect_object (self->ice, "connected", G_CALLBACK (on_ice_connected), self, 0);
@@ -452,7 +300,7 @@ create_ice (HollerCall *self, GError **error)
 static gboolean
 create_dtls (HollerCall *self, GError **error)
 {
-  self->dtls = holler_dtls_new (self->dtls_client, self->remote->fingerprint, on_dtls_send, self, error);
+  self->dtls = holler_dtls_new (self->dtls_client, self->remote->fingerprint, holler_call_on_dtls_send, self, error);
   if (self->dtls == NULL)
     return FALSE;
   g_signal_connect_object (self->dtls, "connected", G_CALLBACK (on_dtls_connected), self, 0);
@@ -514,6 +362,11 @@ holler_call_local_description (HollerCall *self, HollerDtlsSetup setup, GError *
   local->opus_pt = self->opus_pt;
   local->dtmf_pt = self->dtmf_pt;
   local->rtcp_mux = TRUE;
+  local->ssrc = self->ssrc;
+  local->cname = g_strdup (self->cname);
+  local->msid_stream = g_strdup ("holler");
+  local->msid_track = g_strdup (self->track_id);
+  local->mid_ext_id = self->mid_ext_id;
   return g_steal_pointer (&local);
 }
 
@@ -691,6 +544,8 @@ holler_call_finalize (GObject *object)
   g_free (self->label);
   g_free (self->peer);
   g_free (self->mid);
+  g_free (self->cname);
+  g_free (self->track_id);
   g_free (self->end_reason);
   g_clear_pointer (&self->remote, holler_sdp_description_free);
   g_ptr_array_unref (self->pending_candidates);
@@ -720,6 +575,30 @@ holler_call_class_init (HollerCallClass *klass)
                                                    G_TYPE_NONE, 1, G_TYPE_STRING);
 }
 
+static guint32
+random_ssrc (void)
+{
+  guint32 ssrc;
+
+  while ((ssrc = g_random_int ()) == 0)
+    ;
+  return ssrc;
+}
+
+/* 16 characters as browsers make them: unique enough per call, and no
+ * address or name of this host in it (RFC 7022) */
+static char *
+random_cname (void)
+{
+  static const char chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  char cname[17];
+
+  for (gsize i = 0; i < 16; i++)
+    cname[i] = chars[g_random_int_range (0, 64)];
+  cname[16] = '\0';
+  return g_strdup (cname);
+}
+
 static void
 holler_call_init (HollerCall *self)
 {
@@ -729,6 +608,10 @@ holler_call_init (HollerCall *self)
   self->dtmf_pt = DTMF_PT;
   self->dtmf_received = g_string_new (NULL);
   self->mid = g_strdup ("0");
+  self->ssrc = random_ssrc ();
+  self->cname = random_cname ();
+  self->track_id = g_uuid_string_random ();
+  self->mid_ext_id = HOLLER_SDP_MID_EXTENSION_ID;
   self->session_id = g_random_int () | ((guint64) (g_random_int () & 0x7fffffff) << 32);
 }
 
@@ -769,6 +652,7 @@ holler_call_new_incoming (HollerSignaling *signaling, const HollerMessage *offer
   self->mid = g_strdup (self->remote->mid ? self->remote->mid : "0");
   self->opus_pt = self->remote->opus_pt;
   self->dtmf_pt = self->remote->dtmf_pt;
+  self->mid_ext_id = self->remote->mid_ext_id;
   holler_call_set_state (self, HOLLER_CALL_STATE_RINGING);
   holler_call_restart_connect_timeout (self);
   return g_steal_pointer (&self);

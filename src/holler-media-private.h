@@ -5,6 +5,7 @@
 #include <glib.h>
 #include <gst/gst.h>
 #include "holler-media.h"
+#include "holler-devices.h"
 
 G_BEGIN_DECLS
 
@@ -14,6 +15,10 @@ char *holler_media_input_description (const char *spec, gboolean *live);
 /* The description of an output spec's sink; NULL for device:NAME, whose
  * element is made from its GstDevice. */
 char *holler_media_output_description (const char *spec);
+/* Puts the element of a device:NAME spec into @pipeline, linked before
+ * (an input) or after (an output) the element called @anchor. */
+gboolean holler_media_add_device_element (GstElement *pipeline, HollerDeviceKind kind, const char *name,
+                                          const char *anchor, GError **error);
 /* @path double-quoted for a gst-launch description */
 char *holler_media_quote_path (const char *path);
 
@@ -50,5 +55,16 @@ HollerRecorder *holler_recorder_new (GstElement *appsink, const char *path,
 GError *holler_recorder_take_open_error (HollerRecorder *r);
 /* Once the pipeline is in NULL */
 void    holler_recorder_free (HollerRecorder *r);
+
+/* holler-media-stream.c: the payloader (named "pay") and rtpdtmfmux send
+ * as @ssrc (0: their own), with the MID header extension as @mid_ext_id
+ * when it is not 0. Before the pipeline plays. */
+gboolean holler_media_stream_configure (GstElement *send_pipeline, guint32 ssrc, const char *mid,
+                                        guint mid_ext_id, GError **error);
+
+/* holler-media-stream.c: the RTCP fields of @stats from @rtcp (may be
+ * NULL: nothing known) */
+struct _HollerRtcp;
+void holler_media_stats_add_rtcp (HollerMediaStats *stats, struct _HollerRtcp *rtcp);
 
 G_END_DECLS

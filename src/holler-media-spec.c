@@ -165,3 +165,66 @@ holler_media_input_is_device (const char *spec)
   return g_strcmp0 (spec, "default") == 0 || g_str_has_prefix (spec, "device:");
 }
 
+static const char *required_elements[] = {
+  "audiotestsrc", "audioconvert", "audioresample", "opusenc", "opusdec", "rtpopuspay",
+  "rtpopusdepay", "rtpjitterbuffer", "appsrc", "appsink", "wavenc", "filesink", "oggmux",
+  "fakesink", "identity", "volume", "rtpdtmfsrc", "rtpdtmfmux",
+};
+
+gboolean
+holler_media_check_plugins (GError **error)
+{
+  g_autoptr(GString) missing = g_string_new (NULL);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (required_elements); i++)
+    {
+      g_autoptr(GstElementFactory) f = gst_element_factory_find (required_elements[i]);
+
+      if (f == NULL)
+        g_string_append_printf (missing, "%s%s", missing->len ? ", " : "", required_elements[i]);
+    }
+  if (missing->len > 0)
+    {
+      g_set_error (error, HOLLER_ERROR, HOLLER_ERROR_MEDIA,
+                   _("Missing GStreamer elements: %s (install gstreamer1.0-plugins-base and "
+                     "gstreamer1.0-plugins-good)"), missing->str);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+holler_media_echo_cancel_available (void)
+{
+  g_autoptr(GstElementFactory) dsp = gst_element_factory_find ("webrtcdsp");
+  g_autoptr(GstElementFactory) probe = gst_element_factory_find ("webrtcechoprobe");
+
+  return dsp != NULL && probe != NULL;
+}
+
+/* Puts the element of a device:NAME spec into the pipeline, linked before
+ * (an input) or after (an output) the element called anchor. */
+gboolean
+holler_media_add_device_element (GstElement *pipeline, HollerDeviceKind kind, const char *name,
+                    const char *anchor, GError **error)
+{
+  g_autoptr(HollerDeviceInfo) info = holler_devices_find (kind, name, error);
+  g_autoptr(GstElement) other = gst_bin_get_by_name (GST_BIN (pipeline), anchor);
+  GstElement *element;
+
+  if (info == NULL)
+    return FALSE;
+  element = gst_device_create_element (info->device, NULL);
+  if (element == NULL)
+    {
+      g_set_error (error, HOLLER_ERROR, HOLLER_ERROR_MEDIA, _("Cannot open the audio device “%s”"), name);
+      return FALSE;
+    }
+  gst_bin_add (GST_BIN (pipeline), element);
+  if (!(kind == HOLLER_DEVICE_INPUT ? gst_element_link (element, other) : gst_element_link (other, element)))
+    {
+      g_set_error (error, HOLLER_ERROR, HOLLER_ERROR_MEDIA, _("Cannot open the audio device “%s”"), name);
+      return FALSE;
+    }
+  return TRUE;
+}

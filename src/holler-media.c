@@ -19,13 +19,16 @@
 #include "holler-error.h"
 #include "holler-devices.h"
 #include "holler-dtmf.h"
+#include "holler-rtcp.h"
+#include "holler-opus-adapt.h"
 
 #define SAMPLE_RATE 48000
 #define ANALYSIS_WINDOW 4800       /* 100 ms analysed every second */
 #define RTP_BUF_SIZE 1500
 #define STOP_TIMEOUT_MS 2000
 
-enum { SIGNAL_FIRST_AUDIO, SIGNAL_LEVEL, SIGNAL_ERROR, SIGNAL_RECORDING_FAILED, N_SIGNALS };
+enum { SIGNAL_FIRST_AUDIO, SIGNAL_LEVEL, SIGNAL_ERROR, SIGNAL_RECORDING_FAILED, SIGNAL_ENCODER_ADAPTED,
+       N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 /* Mean square of 16-bit samples over a short window, for the live meters */
@@ -49,6 +52,9 @@ struct _HollerMedia
   GstElement *pcmin;           /* feed mode: the send side's raw audio input */
   HollerMediaFeed *feed;
   HollerDtmfSender *dtmf;      /* NULL when the peer has no telephone-event */
+  HollerRtcp *rtcp;            /* set by holler_media_set_stream(); NULL: no RTCP */
+  GstElement *encoder;         /* opusenc; NULL when sending an Ogg Opus file as it is */
+  HollerOpusAdapt adapt;       /* its loss settings, from the peer's reports */
   guint send_bus_watch;
   guint recv_bus_watch;
   gboolean started;
@@ -75,70 +81,6 @@ G_DEFINE_TYPE (HollerMedia, holler_media, G_TYPE_OBJECT)
 
 /* webrtcdsp finds its probe by name among all probes in the process */
 static gint probe_serial;
-
-static const char *required_elements[] = {
-  "audiotestsrc", "audioconvert", "audioresample", "opusenc", "opusdec", "rtpopuspay",
-  "rtpopusdepay", "rtpjitterbuffer", "appsrc", "appsink", "wavenc", "filesink", "oggmux",
-  "fakesink", "identity", "volume", "rtpdtmfsrc", "rtpdtmfmux",
-};
-
-gboolean
-holler_media_check_plugins (GError **error)
-{
-  g_autoptr(GString) missing = g_string_new (NULL);
-
-  for (gsize i = 0; i < G_N_ELEMENTS (required_elements); i++)
-    {
-      g_autoptr(GstElementFactory) f = gst_element_factory_find (required_elements[i]);
-
-      if (f == NULL)
-        g_string_append_printf (missing, "%s%s", missing->len ? ", " : "", required_elements[i]);
-    }
-  if (missing->len > 0)
-    {
-      g_set_error (error, HOLLER_ERROR, HOLLER_ERROR_MEDIA,
-                   _("Missing GStreamer elements: %s (install gstreamer1.0-plugins-base and "
-                     "gstreamer1.0-plugins-good)"), missing->str);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-gboolean
-holler_media_echo_cancel_available (void)
-{
-  g_autoptr(GstElementFactory) dsp = gst_element_factory_find ("webrtcdsp");
-  g_autoptr(GstElementFactory) probe = gst_element_factory_find ("webrtcechoprobe");
-
-  return dsp != NULL && probe != NULL;
-}
-
-/* Puts the element of a device:NAME spec into the pipeline, linked before
- * (an input) or after (an output) the element called anchor. */
-static gboolean
-add_device_element (GstElement *pipeline, HollerDeviceKind kind, const char *name,
-                    const char *anchor, GError **error)
-{
-  g_autoptr(HollerDeviceInfo) info = holler_devices_find (kind, name, error);
-  g_autoptr(GstElement) other = gst_bin_get_by_name (GST_BIN (pipeline), anchor);
-  GstElement *element;
-
-  if (info == NULL)
-    return FALSE;
-  element = gst_device_create_element (info->device, NULL);
-  if (element == NULL)
-    {
-      g_set_error (error, HOLLER_ERROR, HOLLER_ERROR_MEDIA, _("Cannot open the audio device “%s”"), name);
-      return FALSE;
-    }
-  gst_bin_add (GST_BIN (pipeline), element);
-  if (!(kind == HOLLER_DEVICE_INPUT ? gst_element_link (element, other) : gst_element_link (other, element)))
-    {
-      g_set_error (error, HOLLER_ERROR, HOLLER_ERROR_MEDIA, _("Cannot open the audio device “%s”"), name);
-      return FALSE;
-    }
-  return TRUE;
-}
 
 typedef struct {
   HollerMedia *self;
@@ -205,6 +147,8 @@ on_rtp_sample (GstAppSink *sink, gpointer user_data)
   self->stats.bytes_sent += len;
   g_mutex_unlock (&self->lock);
 
+  if (self->rtcp != NULL)
+    holler_rtcp_sent_rtp (self->rtcp, packet, len);
   if (self->rtp_func != NULL)
     self->rtp_func (packet, len, sizeof packet, self->rtp_data);
   return GST_FLOW_OK;
@@ -348,6 +292,9 @@ finish_stop (HollerMedia *self)
     gst_element_set_state (self->send_pipeline, GST_STATE_NULL);
   if (self->recv_pipeline)
     gst_element_set_state (self->recv_pipeline, GST_STATE_NULL);
+  /* no RTCP after the stop: the call drops SRTP and ICE next */
+  if (self->rtcp != NULL)
+    holler_rtcp_stop (self->rtcp);
   if (self->stop_task != NULL)
     {
       GTask *task = g_steal_pointer (&self->stop_task);
@@ -417,7 +364,9 @@ holler_media_dispose (GObject *object)
     gst_element_set_state (self->recv_pipeline, GST_STATE_NULL);
   g_clear_pointer (&self->receiver, holler_rtp_receiver_free);
   g_clear_pointer (&self->recorder, holler_recorder_free);
+  g_clear_pointer (&self->rtcp, holler_rtcp_free);
   g_clear_object (&self->volume);
+  g_clear_object (&self->encoder);
   g_clear_object (&self->pcmin);
   g_clear_object (&self->send_pipeline);
   g_clear_object (&self->recv_pipeline);
@@ -454,6 +403,10 @@ holler_media_class_init (HollerMediaClass *klass)
   signals[SIGNAL_RECORDING_FAILED] = g_signal_new ("recording-failed", G_TYPE_FROM_CLASS (klass),
                                                    G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                                    G_TYPE_NONE, 1, G_TYPE_ERROR);
+  signals[SIGNAL_ENCODER_ADAPTED] = g_signal_new ("encoder-adapted", G_TYPE_FROM_CLASS (klass),
+                                                  G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                                  G_TYPE_NONE, 4, G_TYPE_DOUBLE, G_TYPE_UINT, G_TYPE_BOOLEAN,
+                                                  G_TYPE_UINT);
 }
 
 static void
@@ -463,6 +416,7 @@ holler_media_init (HollerMedia *self)
   self->stats.input_level_db = HOLLER_MEDIA_LEVEL_SILENT;
   self->stats.output_level_db = HOLLER_MEDIA_LEVEL_SILENT;
   self->context = g_main_context_ref_thread_default ();
+  holler_opus_adapt_init (&self->adapt);
 }
 
 void
@@ -563,17 +517,18 @@ holler_media_new (const char *input, const char *greeting, const char *output, g
     {
       g_autofree char *q = holler_media_quote_path (input + 5);
 
-      send_desc = g_strdup_printf ("filesrc location=%s ! oggdemux ! rtpopuspay pt=%u "
+      send_desc = g_strdup_printf ("filesrc location=%s ! oggdemux ! rtpopuspay name=pay pt=%u "
                                    "! %sappsink name=rtpout sync=true max-buffers=100 drop=true%s",
                                    q, opus_pt, mux, dtmf);
     }
   else
     {
       send_desc = g_strdup_printf ("%s%saudioconvert name=capture ! audioresample ! audio/x-raw,rate=48000,channels=1 "
-                                   "! %svolume name=mute ! opusenc bitrate=32000 frame-size=20 inband-fec=true "
-                                   "packet-loss-percentage=5 ! rtpopuspay pt=%u "
+                                   "! %svolume name=mute ! opusenc name=enc bitrate=%u frame-size=20 inband-fec=true "
+                                   "packet-loss-percentage=%u ! rtpopuspay name=pay pt=%u "
                                    "! %sappsink name=rtpout sync=%s max-buffers=100 drop=true%s",
                                    in_desc ? in_desc : "", in_desc ? " ! " : "", dsp_desc ? dsp_desc : "",
+                                   HOLLER_OPUS_BASE_BITRATE, HOLLER_OPUS_START_LOSS_PERCENT,
                                    opus_pt, mux, live ? "false" : "true", dtmf);
     }
   /* No source element: received RTP goes into the jitter buffer from the
@@ -609,16 +564,17 @@ holler_media_new (const char *input, const char *greeting, const char *output, g
     }
   gst_object_ref_sink (self->recv_pipeline);
   if (in_desc == NULL
-      && !add_device_element (self->send_pipeline, HOLLER_DEVICE_INPUT,
+      && !holler_media_add_device_element (self->send_pipeline, HOLLER_DEVICE_INPUT,
                               (g_str_has_prefix (input, "raw:") ? input + 4 : input) + 7, "capture", error))
     return NULL;
   if (out_desc == NULL
-      && !add_device_element (self->recv_pipeline, HOLLER_DEVICE_OUTPUT, output + 7,
+      && !holler_media_add_device_element (self->recv_pipeline, HOLLER_DEVICE_OUTPUT, output + 7,
                               self->echo_probe ? probe_name : "meter", error))
     return NULL;
 
   sink = gst_bin_get_by_name (GST_BIN (self->send_pipeline), "rtpout");
   gst_app_sink_set_callbacks (GST_APP_SINK (sink), &callbacks, self, NULL);
+  self->encoder = gst_bin_get_by_name (GST_BIN (self->send_pipeline), "enc");
   self->volume = gst_bin_get_by_name (GST_BIN (self->send_pipeline), "mute");
   if (self->volume != NULL)
     {
@@ -666,6 +622,36 @@ holler_media_new (const char *input, const char *greeting, const char *output, g
   return g_steal_pointer (&self);
 }
 
+/* Main context: the peer reported on our stream; the encoder follows
+ * (the rule is in holler-opus-adapt.h). */
+static void
+on_loss_report (double fraction_lost, gpointer user_data)
+{
+  HollerMedia *self = user_data;
+
+  if (self->encoder == NULL || self->stopping || !holler_opus_adapt_report (&self->adapt, fraction_lost))
+    return;
+  g_object_set (self->encoder, "packet-loss-percentage", (int) self->adapt.loss_percent,
+                "inband-fec", self->adapt.fec, "bitrate", (int) self->adapt.bitrate, NULL);
+  g_signal_emit (self, signals[SIGNAL_ENCODER_ADAPTED], 0, fraction_lost, self->adapt.loss_percent,
+                 self->adapt.fec, self->adapt.bitrate);
+}
+
+gboolean
+holler_media_set_stream (HollerMedia *self, guint32 ssrc, const char *cname, const char *mid, guint mid_ext_id,
+                         GError **error)
+{
+  g_return_val_if_fail (!self->started && self->rtcp == NULL, FALSE);
+  if (!holler_media_stream_configure (self->send_pipeline, ssrc, mid, mid_ext_id, error))
+    return FALSE;
+  /* its RTCP goes out the way our RTP does: rtp_func tells them apart */
+  self->rtcp = holler_rtcp_new (ssrc, cname, self->rtp_func, self->rtp_data, error);
+  if (self->rtcp == NULL)
+    return FALSE;
+  holler_rtcp_set_report_func (self->rtcp, on_loss_report, self);
+  return TRUE;
+}
+
 gboolean
 holler_media_start (HollerMedia *self, GError **error)
 {
@@ -686,6 +672,8 @@ holler_media_start (HollerMedia *self, GError **error)
       if (open_error != NULL)
         emit_later (self, signals[SIGNAL_RECORDING_FAILED], 0, 0, open_error);
     }
+  if (self->rtcp != NULL && !holler_rtcp_start (self->rtcp, error))
+    return FALSE;
   if (self->feed != NULL && !holler_media_feed_start (self->feed, error))
     return FALSE;
   self->started = TRUE;
@@ -698,6 +686,8 @@ holler_media_count_rtp (HollerMedia *self, const guint8 *data, gsize len)
   if (!self->started || self->stopping || len < 12 || (data[0] >> 6) != 2)
     return;
   holler_rtp_receiver_count (self->receiver, data, len);
+  if (self->rtcp != NULL)
+    holler_rtcp_received_rtp (self->rtcp, data, len);
 }
 
 gboolean
@@ -726,6 +716,15 @@ holler_media_push_rtp (HollerMedia *self, const guint8 *data, gsize len)
   if (!self->started || self->stopping || len < 12 || (data[0] >> 6) != 2)
     return;
   holler_rtp_receiver_push (self->receiver, data, len);
+  if (self->rtcp != NULL)
+    holler_rtcp_received_rtp (self->rtcp, data, len);
+}
+
+void
+holler_media_push_rtcp (HollerMedia *self, const guint8 *data, gsize len)
+{
+  if (self->started && !self->stopping && self->rtcp != NULL)
+    holler_rtcp_received (self->rtcp, data, len);
 }
 
 void
@@ -743,6 +742,7 @@ holler_media_get_stats (HollerMedia *self, HollerMediaStats *stats)
   g_mutex_unlock (&self->lock);
   if (self->receiver != NULL)
     holler_rtp_receiver_get_stats (self->receiver, stats);
+  holler_media_stats_add_rtcp (stats, self->rtcp);
 }
 
 static gboolean
@@ -782,6 +782,8 @@ holler_media_stop_async (HollerMedia *self, GCancellable *cancellable,
     holler_media_feed_stop (self->feed);
   g_clear_pointer (&self->dtmf, holler_dtmf_sender_free);
   gst_element_set_state (self->send_pipeline, GST_STATE_NULL);
+  if (self->rtcp != NULL)
+    holler_rtcp_bye (self->rtcp);
   /* EOS through the receive side makes wavenc write the final sizes. */
   holler_rtp_receiver_end (self->receiver);
   self->stop_timeout_id = g_timeout_add (STOP_TIMEOUT_MS, on_stop_timeout, self);

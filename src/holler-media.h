@@ -25,6 +25,14 @@ typedef struct {
   double  input_level_db;      /* RMS of the last 100 ms we sent (after mute, before the encoder),
                                 * dBFS; HOLLER_MEDIA_LEVEL_SILENT before any */
   double  output_level_db;     /* RMS of the last 100 ms of decoded received audio, dBFS */
+  /* RTCP: what the peer reports about our stream (RFC 3550 report blocks) */
+  gboolean have_remote_report; /* FALSE until the peer sent one (or if it sends no RTCP) */
+  double  rtt_ms;              /* round-trip time from LSR/DLSR, < 0 when not known */
+  double  remote_fraction_lost;/* 0..1, the peer's last report */
+  gint64  remote_packets_lost; /* cumulative, as the peer counts it */
+  guint64 rtcp_sent;
+  guint64 rtcp_received;
+  guint64 rtcp_malformed;      /* dropped unread */
 } HollerMediaStats;
 
 /* The level reported for digital silence and before any audio, dBFS */
@@ -52,6 +60,9 @@ gboolean holler_media_check_plugins   (GError **error);
  *   "recording-failed" (GError *error)  an ogg: output could not be
  *                     written (disk full, …): recording stopped, audio
  *                     goes on
+ *   "encoder-adapted" (double fraction_lost, guint loss_percent, gboolean fec, guint bitrate)
+ *                 the peer's reported loss changed the Opus encoder's settings
+ *                 (holler-opus-adapt.h)
  */
 /* @input: tone:HZ, file:PATH, pipeline:DESC, default, silence or echo
  * (the decoded remote audio sent back); @greeting: a file played first,
@@ -64,9 +75,18 @@ HollerMedia *holler_media_new (const char *input, const char *greeting, const ch
 /* Before start: the jitter buffer's bounds (holler-jitter.h); min == max
  * fixes it. Default: adaptive from HOLLER_JITTER_MIN_MS. */
 void     holler_media_set_jitter_buffer (HollerMedia *self, guint min_ms, guint max_ms);
+/* Before start: send as @ssrc (0: a random one) and, when @mid_ext_id is
+ * not 0, with @mid in the RFC 8843 header extension of that id; and RTCP
+ * (holler-rtcp.h) for it with @cname, handed to the RTP function (tell
+ * RTCP apart by its packet type, 192-223). Without it: no RTCP. */
+gboolean holler_media_set_stream (HollerMedia *self, guint32 ssrc, const char *cname, const char *mid,
+                                  guint mid_ext_id, GError **error);
 gboolean holler_media_start (HollerMedia *self, GError **error);
 /* Decrypted RTP from the network, on the main context. */
 void     holler_media_push_rtp (HollerMedia *self, const guint8 *data, gsize len);
+/* Decrypted RTCP from the network, on the main context; malformed packets
+ * are dropped and counted. */
+void     holler_media_push_rtcp (HollerMedia *self, const guint8 *data, gsize len);
 /* A received packet that is not audio (telephone-event): counted in the
  * receive statistics (loss, jitter), not decoded. */
 void     holler_media_count_rtp (HollerMedia *self, const guint8 *data, gsize len);

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <glib/gi18n.h>
 #include <gst/sdp/sdp.h>
-#include "holler-sdp.h"
+#include "holler-sdp-private.h"
 #include "holler-error.h"
 
 /* A browser offer with audio, video and a data channel is about 6 KiB and
@@ -56,6 +56,8 @@ holler_sdp_description_free (HollerSdpDescription *d)
   g_free (d->fingerprint);
   g_free (d->mid);
   g_free (d->cname);
+  g_free (d->msid_stream);
+  g_free (d->msid_track);
   g_ptr_array_unref (d->candidates);
   g_ptr_array_unref (d->other_media);
   g_array_unref (d->other_media_index);
@@ -91,8 +93,8 @@ invalid (GError **error, const char *format, ...)
 
 /* Visible ASCII without spaces: what we echo back (mid, media, proto, fmt)
  * must not smuggle bytes into our own SDP or the JSON around it. */
-static gboolean
-is_token (const char *s)
+gboolean
+holler_sdp_is_token (const char *s)
 {
   if (s == NULL || *s == '\0')
     return FALSE;
@@ -246,10 +248,10 @@ check_media (const GstSDPMedia *media, guint index, GError **error)
 {
   const char *mid = gst_sdp_media_get_attribute_val (media, "mid");
 
-  if (!is_token (gst_sdp_media_get_media (media)) || !is_token (gst_sdp_media_get_proto (media))
-      || gst_sdp_media_formats_len (media) == 0 || !is_token (gst_sdp_media_get_format (media, 0)))
+  if (!holler_sdp_is_token (gst_sdp_media_get_media (media)) || !holler_sdp_is_token (gst_sdp_media_get_proto (media))
+      || gst_sdp_media_formats_len (media) == 0 || !holler_sdp_is_token (gst_sdp_media_get_format (media, 0)))
     return invalid (error, _("Malformed m-line %u"), index);
-  if (mid != NULL && !is_token (mid))
+  if (mid != NULL && !holler_sdp_is_token (mid))
     return invalid (error, _("Malformed a=mid in m-line %u"), index);
   return TRUE;
 }
@@ -305,7 +307,7 @@ pick_audio (const GstSDPMessage *msg, HollerSdpDescription *d, GError **error)
 static gboolean
 is_ice_credential (const char *s)
 {
-  return is_token (s) && strchr (s, ':') == NULL && strlen (s) <= 256;
+  return holler_sdp_is_token (s) && strchr (s, ':') == NULL && strlen (s) <= 256;
 }
 
 static gboolean
@@ -364,7 +366,7 @@ parse_fingerprint (const GstSDPMessage *msg, const GstSDPMedia *media, HollerSdp
         break;
       /* "<hash-func> SP <fingerprint>" (RFC 8122 section 5) */
       hex = strchr (value, ' ');
-      if (hex == NULL || hex == value || !is_token (hex + 1))
+      if (hex == NULL || hex == value || !holler_sdp_is_token (hex + 1))
         return invalid (error, _("Malformed a=fingerprint"));
       alg = g_strndup (value, hex - value);
       if (g_ascii_strcasecmp (alg, "sha-256") == 0)
@@ -404,34 +406,6 @@ parse_setup (const char *value, HollerSdpType type, HollerSdpDescription *d, GEr
       return invalid (error, _("Unknown a=setup:%s"), quoted);
     }
   return TRUE;
-}
-
-/* "a=ssrc:<id> <attribute>": the first id, and its cname if given. */
-static void
-parse_ssrc (const GstSDPMedia *media, HollerSdpDescription *d)
-{
-  const char *value;
-  guint64 first = 0;
-
-  for (guint i = 0; (value = gst_sdp_media_get_attribute_val_n (media, "ssrc", i)) != NULL; i++)
-    {
-      char *end = NULL;
-      guint64 id;
-
-      if (!g_ascii_isdigit (*value))
-        continue;
-      id = g_ascii_strtoull (value, &end, 10);
-      if (id == 0 || id > G_MAXUINT32 || (*end != ' ' && *end != '\0'))
-        continue;
-      if (first == 0)
-        first = id;
-      if (id == first && g_str_has_prefix (end, " cname:") && end[7] != '\0' && is_token (end + 7))
-        {
-          d->cname = g_strdup (end + 7);
-          break;
-        }
-    }
-  d->ssrc = (guint32) first;
 }
 
 static void
@@ -488,7 +462,7 @@ holler_sdp_parse (const char *text, HollerSdpType type, GError **error)
   d->mid = g_strdup (gst_sdp_media_get_attribute_val (media, "mid"));
   d->dtmf_pt = find_telephone_event (media, d->opus_pt);
   d->rtcp_mux = gst_sdp_media_get_attribute_val (media, "rtcp-mux") != NULL;
-  parse_ssrc (media, d);
+  holler_sdp_parse_stream (media, d);
   parse_candidates (msg, media, d);
   parse_origin (msg, d);
   return g_steal_pointer (&d);
@@ -535,11 +509,7 @@ add_audio_media (GstSDPMessage *msg, const HollerSdpDescription *local)
       gst_sdp_media_add_attribute (media, "rtpmap", dtmf_rtpmap);
       gst_sdp_media_add_attribute (media, "fmtp", dtmf_fmtp);
     }
-  if (local->ssrc != 0)
-    {
-      g_autofree char *ssrc = g_strdup_printf ("%u cname:%s", local->ssrc, local->cname ? local->cname : "holler");
-      gst_sdp_media_add_attribute (media, "ssrc", ssrc);
-    }
+  holler_sdp_add_stream (media, local);
   for (guint i = 0; i < local->candidates->len; i++)
     {
       const char *c = g_ptr_array_index (local->candidates, i);
@@ -637,6 +607,8 @@ holler_sdp_build_answer (const HollerSdpDescription *local, const HollerSdpDescr
   answer.opus_pt = remote_offer->opus_pt;
   /* telephone-event only when offered, with the offer's PT (RFC 3264 §6.1) */
   answer.dtmf_pt = remote_offer->dtmf_pt;
+  /* the MID extension only when offered, with the offer's id (RFC 8285 §6) */
+  answer.mid_ext_id = remote_offer->mid_ext_id;
   msg = new_session (&answer);
   for (guint i = 0; i < n_media; i++)
     {

@@ -5,6 +5,11 @@
 
 G_BEGIN_DECLS
 
+/* RFC 8843 §15.1: the RTP header extension that carries the MID */
+#define HOLLER_SDP_MID_EXTENSION "urn:ietf:params:rtp-hdrext:sdes:mid"
+/* the id our offers give it (what Chromium gives it too) */
+#define HOLLER_SDP_MID_EXTENSION_ID 4
+
 typedef enum {
   HOLLER_SDP_OFFER,
   HOLLER_SDP_ANSWER,
@@ -47,8 +52,11 @@ typedef struct {
                                  * remote's PT when parsed, 0 when it has none (its /8000
                                  * events are ignored: our audio clock is 48 kHz) */
   gboolean rtcp_mux;
-  guint32 ssrc;                 /* 0 when not known */
-  char *cname;                  /* may be NULL */
+  guint32 ssrc;                 /* the first a=ssrc; 0 when not known */
+  char *cname;                  /* its cname; may be NULL */
+  char *msid_stream;            /* a=msid (or msid: on a=ssrc): stream id, "-" for none; may be NULL */
+  char *msid_track;             /* track id; NULL when there is no msid */
+  guint mid_ext_id;             /* a=extmap id (1-14) of the MID header extension, 0 for none */
 
   /* "candidate:..." strings (no "a=" prefix, no CRLF), in order */
   GPtrArray *candidates;
@@ -79,13 +87,16 @@ HollerSdpDescription *holler_sdp_parse (const char     *text,
  * rtcp-mux, ice-ufrag/pwd, ice-options:trickle, fingerprint, setup,
  * rtpmap opus/48000/2 with PT desc->opus_pt,
  * fmtp minptime=10;useinbandfec=1, telephone-event/48000 with PT
- * desc->dtmf_pt and fmtp 0-15 unless it is 0, sendrecv, ssrc/cname if set,
+ * desc->dtmf_pt and fmtp 0-15 unless it is 0, sendrecv, a=extmap for the
+ * MID extension when desc->mid_ext_id is set, a=msid when desc->msid_track
+ * is set, a=ssrc with cname (and msid) if desc->ssrc is set,
  * and candidates / end-of-candidates if present in desc. */
 char *holler_sdp_build_offer (const HollerSdpDescription *local);
 
 /* Build our answer to a parsed remote offer: the same m-lines in the same
  * order; the audio line answered with the offer's mid and Opus PT (and
- * telephone-event/48000 with the offer's PT when it had one), every
+ * telephone-event/48000 with the offer's PT when it had one, the MID
+ * extension with the offer's id when it had one; our own msid and ssrc), every
  * other m-line rejected (port 0) with its mid kept; BUNDLE group listing only
  * the audio mid. local->setup must be ACTIVE or PASSIVE. */
 char *holler_sdp_build_answer (const HollerSdpDescription *local,

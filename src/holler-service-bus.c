@@ -88,6 +88,14 @@ update_stats (CallObject *co, const HollerDaemonCall *dc)
                              g_variant_new_double (expected ? 100.0 * MAX (stats.packets_lost, 0) / expected : 0));
       g_variant_builder_add (&b, "{sv}", "jitter-ms", g_variant_new_double (stats.jitter_ms));
       g_variant_builder_add (&b, "{sv}", "jitter-buffer-ms", g_variant_new_uint32 (stats.jitter_buffer_ms));
+      /* what the peer's RTCP reports say about our stream, once it sent one */
+      if (stats.have_remote_report)
+        {
+          g_variant_builder_add (&b, "{sv}", "remote-fraction-lost", g_variant_new_double (stats.remote_fraction_lost));
+          g_variant_builder_add (&b, "{sv}", "remote-packets-lost", g_variant_new_int64 (stats.remote_packets_lost));
+        }
+      if (stats.have_remote_report && stats.rtt_ms >= 0)
+        g_variant_builder_add (&b, "{sv}", "rtt-ms", g_variant_new_double (stats.rtt_ms));
       if (seconds > 0)
         g_variant_builder_add (&b, "{sv}", "bitrate-kbps",
                                g_variant_new_double ((stats.bytes_received - co->last_bytes) * 8 / seconds / 1000));

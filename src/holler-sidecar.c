@@ -22,6 +22,28 @@ iso_time (gint64 unix_seconds)
   return g_date_time_format_iso8601 (t);
 }
 
+/* The peer's RTCP reports about our stream; null without any (a peer that
+ * sends no RTCP) */
+static void
+add_rtcp_stats (JsonBuilder *b, const HollerMediaStats *stats)
+{
+  json_builder_set_member_name (b, "rtt_ms");
+  if (stats->have_remote_report && stats->rtt_ms >= 0)
+    json_builder_add_double_value (b, stats->rtt_ms);
+  else
+    json_builder_add_null_value (b);
+  json_builder_set_member_name (b, "remote_fraction_lost");
+  if (stats->have_remote_report)
+    json_builder_add_double_value (b, stats->remote_fraction_lost);
+  else
+    json_builder_add_null_value (b);
+  json_builder_set_member_name (b, "remote_packets_lost");
+  if (stats->have_remote_report)
+    json_builder_add_int_value (b, stats->remote_packets_lost);
+  else
+    json_builder_add_null_value (b);
+}
+
 static void
 add_stats (JsonBuilder *b, HollerCall *call)
 {
@@ -46,6 +68,7 @@ add_stats (JsonBuilder *b, HollerCall *call)
       json_builder_add_int_value (b, stats.jitter_buffer_ms);
       json_builder_set_member_name (b, "received_tone_hz");
       json_builder_add_double_value (b, stats.tone_hz);
+      add_rtcp_stats (b, &stats);
     }
   if (holler_call_get_selected_pair (call, &pair))
     {

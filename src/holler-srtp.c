@@ -11,6 +11,7 @@
 struct _HollerSrtp
 {
   srtp_t tx;
+  srtp_t rtcp_tx;           /* SRTCP we send, from rtpsession's thread */
   srtp_t rx;
   gint protected_packets;   /* written by the sending thread */
   gint unprotected_packets;
@@ -128,6 +129,7 @@ holler_srtp_new (const HollerSrtpKeys *keys, GError **error)
       return NULL;
     }
   if (!create_session (&self->tx, keys->profile, keys->local, ssrc_any_outbound, error)
+      || !create_session (&self->rtcp_tx, keys->profile, keys->local, ssrc_any_outbound, error)
       || !create_session (&self->rx, keys->profile, keys->remote, ssrc_any_inbound, error))
     return NULL;
   return g_steal_pointer (&self);
@@ -140,6 +142,8 @@ holler_srtp_free (HollerSrtp *self)
     return;
   if (self->tx != NULL)
     srtp_dealloc (self->tx);
+  if (self->rtcp_tx != NULL)
+    srtp_dealloc (self->rtcp_tx);
   if (self->rx != NULL)
     srtp_dealloc (self->rx);
   g_free (self);
@@ -148,7 +152,7 @@ holler_srtp_free (HollerSrtp *self)
 gboolean
 holler_srtp_protect (HollerSrtp *self, guint8 *buf, int *len, gboolean rtcp)
 {
-  srtp_err_status_t status = rtcp ? srtp_protect_rtcp (self->tx, buf, len)
+  srtp_err_status_t status = rtcp ? srtp_protect_rtcp (self->rtcp_tx, buf, len)
                                   : srtp_protect (self->tx, buf, len);
 
   if (status != srtp_err_status_ok)

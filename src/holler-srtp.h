@@ -21,8 +21,10 @@ typedef struct {
 gboolean    holler_srtp_gcm_supported (void);
 const char *holler_srtp_profile_name  (HollerSrtpProfile profile);
 
-/* Two libsrtp sessions: one to send (used by one streaming thread) and one
- * to receive (used on the main context), so neither needs a lock. */
+/* Three libsrtp sessions, so none needs a lock: one to send RTP (used by
+ * the send streaming thread), one to send RTCP (rtpsession's thread; the
+ * same keys: SRTCP derives its own from them, RFC 3711 §4.3, and keeps its
+ * own index) and one to receive both (used on the main context). */
 HollerSrtp *holler_srtp_new  (const HollerSrtpKeys *keys, GError **error);
 void        holler_srtp_free (HollerSrtp *srtp);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (HollerSrtp, holler_srtp_free)

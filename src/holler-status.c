@@ -176,8 +176,11 @@ append_media (HollerStatus *self, GString *line, HollerCall *call)
     g_string_append_printf (line, _("rx %.0f kbit/s"), self->rx_kbps);
   else
     g_string_append_printf (line, "%s %s", _("rx"), self->utf8 ? "–" : "-");
-  /* Holler sends no RTCP yet, so there is no round-trip time to show */
-  g_string_append_printf (line, " | %s %s", _("rtt"), self->utf8 ? "–" : "-");
+  /* from the peer's RTCP reports; a dash before the first (or without RTCP) */
+  if (stats.have_remote_report && stats.rtt_ms >= 0)
+    g_string_append_printf (line, " | %s %.*f ms", _("rtt"), stats.rtt_ms < 10 ? 1 : 0, stats.rtt_ms);
+  else
+    g_string_append_printf (line, " | %s %s", _("rtt"), self->utf8 ? "–" : "-");
   if (holler_call_get_selected_pair (call, &pair))
     g_string_append_printf (line, " | %s/%s %s %s %s", pair.local_type, pair.remote_type,
                             pair.local_address, self->utf8 ? "↔" : "<->", pair.remote_address);

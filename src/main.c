@@ -541,6 +541,9 @@ main (int argc, char **argv)
   int status;
 
   setlocale (LC_ALL, "");
+  /* stdout is the stdio: signaling channel: GLib's debug and info
+   * messages (G_MESSAGES_DEBUG) go to stderr with the rest */
+  g_log_writer_default_set_use_stderr (TRUE);
   /* HOLLER_LOCALEDIR overrides the compiled-in locale directory: for the
    * tests and uninstalled runs (build/po holds <lang>/LC_MESSAGES/holler.mo). */
   bindtextdomain (GETTEXT_PACKAGE, g_getenv ("HOLLER_LOCALEDIR") ? g_getenv ("HOLLER_LOCALEDIR") : LOCALEDIR);

@@ -282,6 +282,9 @@ opus_tone_share (GPtrArray *packets, double hz)
       gsize header = 12 + 4 * (p[0] & 0x0f);
       int n;
 
+      /* the MID header extension (RFC 8285): 4 bytes, then its length in words */
+      if ((p[0] & 0x10) && len >= header + 4)
+        header += 4 + 4 * ((p[header + 2] << 8) | p[header + 3]);
       if (len <= header)
         continue;
       frames++;

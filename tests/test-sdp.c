@@ -27,6 +27,9 @@ our_description (HollerDtlsSetup setup)
   d->rtcp_mux = TRUE;
   d->ssrc = 12345678;
   d->cname = g_strdup ("holler-test");
+  d->msid_stream = g_strdup ("holler");
+  d->msid_track = g_strdup ("7f1c0f5e-3b52-4a8e-9d0e-5a1b2c3d4e5f");
+  d->mid_ext_id = 4;
   g_ptr_array_add (d->candidates, g_strdup (CANDIDATE));
   d->end_of_candidates = TRUE;
   return d;
@@ -49,6 +52,9 @@ assert_same (const HollerSdpDescription *a, const HollerSdpDescription *b)
   g_assert_cmpint (a->rtcp_mux, ==, b->rtcp_mux);
   g_assert_cmpuint (a->ssrc, ==, b->ssrc);
   g_assert_cmpstr (a->cname, ==, b->cname);
+  g_assert_cmpstr (a->msid_stream, ==, b->msid_stream);
+  g_assert_cmpstr (a->msid_track, ==, b->msid_track);
+  g_assert_cmpuint (a->mid_ext_id, ==, b->mid_ext_id);
   g_assert_cmpuint (a->candidates->len, ==, b->candidates->len);
   for (guint i = 0; i < a->candidates->len; i++)
     g_assert_cmpstr (g_ptr_array_index (a->candidates, i), ==, g_ptr_array_index (b->candidates, i));
@@ -147,7 +153,10 @@ test_offer_text (void)
                    "a=fmtp:111 minptime=10;useinbandfec=1\r\n"
                    "a=rtpmap:101 telephone-event/48000\r\n"
                    "a=fmtp:101 0-15\r\n"
+                   "a=extmap:4 urn:ietf:params:rtp-hdrext:sdes:mid\r\n"
+                   "a=msid:holler 7f1c0f5e-3b52-4a8e-9d0e-5a1b2c3d4e5f\r\n"
                    "a=ssrc:12345678 cname:holler-test\r\n"
+                   "a=ssrc:12345678 msid:holler 7f1c0f5e-3b52-4a8e-9d0e-5a1b2c3d4e5f\r\n"
                    "a=" CANDIDATE "\r\n"
                    "a=end-of-candidates\r\n");
 }
@@ -182,12 +191,17 @@ test_offer_minimal (void)
 
   local->ssrc = 0;
   g_clear_pointer (&local->cname, g_free);
+  g_clear_pointer (&local->msid_stream, g_free);
+  g_clear_pointer (&local->msid_track, g_free);
+  local->mid_ext_id = 0;
   g_ptr_array_set_size (local->candidates, 0);
   local->end_of_candidates = FALSE;
   local->opus_pt = 96;
   local->dtmf_pt = 0;
   text = holler_sdp_build_offer (local);
   g_assert_null (strstr (text, "a=ssrc"));
+  g_assert_null (strstr (text, "a=msid:"));
+  g_assert_null (strstr (text, "a=extmap"));
   g_assert_null (strstr (text, "telephone-event"));
   g_assert_null (strstr (text, "a=candidate"));
   g_assert_null (strstr (text, "a=end-of-candidates"));
@@ -831,6 +845,113 @@ test_dtmf_parse_rules (void)
     }
 }
 
+/* --- the stream's identity: a=ssrc, a=msid, a=extmap --- */
+
+typedef struct {
+  const char *file;
+  guint mid_ext_id;
+  const char *msid_stream;
+  const char *msid_track;
+} BrowserStream;
+
+static const BrowserStream browser_streams[] = {
+  { "chromium-offer.sdp", 4, "-", "c356a2b1-c7df-437a-a970-59c4387db013" },
+  { "firefox-offer.sdp", 3, "-", "{d2b344e7-6396-4740-8956-3afd84896a1a}" },
+};
+
+/* A browser's offer names its stream and offers the MID extension among
+ * others; our answer carries only the MID extension, with its id, and our
+ * own ssrc, cname and msid. */
+static void
+test_stream_browser (void)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (browser_streams); i++)
+    {
+      const BrowserStream *expected = &browser_streams[i];
+      g_autofree char *offer = load_fixture (expected->file);
+      g_autoptr(HollerSdpDescription) remote = holler_sdp_parse (offer, HOLLER_SDP_OFFER, NULL);
+      g_autoptr(HollerSdpDescription) local = our_description (HOLLER_DTLS_SETUP_ACTIVE);
+      g_autoptr(HollerSdpDescription) back = NULL;
+      g_autofree char *answer = NULL;
+      g_autofree char *extmap = NULL;
+
+      g_assert_nonnull (remote);
+      g_assert_cmpuint (remote->mid_ext_id, ==, expected->mid_ext_id);
+      g_assert_cmpstr (remote->msid_stream, ==, expected->msid_stream);
+      g_assert_cmpstr (remote->msid_track, ==, expected->msid_track);
+      local->mid_ext_id = 9;   /* the offer's id wins */
+      answer = holler_sdp_build_answer (local, remote);
+      extmap = g_strdup_printf ("a=extmap:%u " HOLLER_SDP_MID_EXTENSION "\r\n", expected->mid_ext_id);
+      g_assert_nonnull (strstr (answer, extmap));
+      /* exactly one extmap line: nothing we do not support is answered */
+      g_assert_null (strstr (strstr (answer, "a=extmap") + 1, "a=extmap"));
+      g_assert_nonnull (strstr (answer, "a=ssrc:12345678 cname:holler-test\r\n"));
+      back = holler_sdp_parse (answer, HOLLER_SDP_ANSWER, NULL);
+      g_assert_nonnull (back);
+      g_assert_cmpuint (back->mid_ext_id, ==, expected->mid_ext_id);
+      g_assert_cmpuint (back->ssrc, ==, 12345678);
+      g_assert_cmpstr (back->cname, ==, "holler-test");
+      g_assert_cmpstr (back->msid_stream, ==, local->msid_stream);
+      g_assert_cmpstr (back->msid_track, ==, local->msid_track);
+    }
+}
+
+/* An offer without the MID extension gets an answer without it. */
+static void
+test_stream_no_extension (void)
+{
+  g_autoptr(HollerSdpDescription) offerer = our_description (HOLLER_DTLS_SETUP_ACTPASS);
+  g_autoptr(HollerSdpDescription) local = our_description (HOLLER_DTLS_SETUP_ACTIVE);
+  g_autoptr(HollerSdpDescription) remote = NULL;
+  g_autofree char *offer = NULL;
+  g_autofree char *answer = NULL;
+
+  offerer->mid_ext_id = 0;
+  offer = holler_sdp_build_offer (offerer);
+  remote = holler_sdp_parse (offer, HOLLER_SDP_OFFER, NULL);
+  g_assert_nonnull (remote);
+  g_assert_cmpuint (remote->mid_ext_id, ==, 0);
+  answer = holler_sdp_build_answer (local, remote);
+  g_assert_null (strstr (answer, "a=extmap"));
+}
+
+/* Unknown, malformed, out-of-range or inactive extmap lines and malformed
+ * msid/ssrc attributes are ignored, never fatal; the msid on a=ssrc serves
+ * when there is no media-level a=msid. */
+static void
+test_stream_lenient (void)
+{
+  g_autoptr(HollerSdpDescription) offerer = our_description (HOLLER_DTLS_SETUP_ACTPASS);
+  g_autofree char *offer = NULL;
+  static const struct { const char *lines; guint ext_id; const char *track; } cases[] = {
+    { "a=extmap:1 urn:example:unknown\r\na=extmap:7 urn:ietf:params:rtp-hdrext:sdes:mid\r\n", 7, NULL },
+    { "a=extmap:0 urn:ietf:params:rtp-hdrext:sdes:mid\r\n", 0, NULL },
+    { "a=extmap:15 urn:ietf:params:rtp-hdrext:sdes:mid\r\n", 0, NULL },
+    { "a=extmap:x urn:ietf:params:rtp-hdrext:sdes:mid\r\n", 0, NULL },
+    { "a=extmap:5/inactive urn:ietf:params:rtp-hdrext:sdes:mid\r\n", 0, NULL },
+    { "a=extmap:5/sendrecv urn:ietf:params:rtp-hdrext:sdes:mid attr\r\n", 5, NULL },
+    { "a=extmap:\r\na=extmap:3\r\na=msid:\r\na=msid:onlyone\r\na=ssrc:1 msid:a\r\n", 0, NULL },
+    { "a=ssrc:99 cname:x\r\na=ssrc:99 msid:s t\r\n", 0, "t" },
+  };
+
+  offerer->mid_ext_id = 0;
+  g_clear_pointer (&offerer->msid_stream, g_free);
+  g_clear_pointer (&offerer->msid_track, g_free);
+  offerer->ssrc = 0;
+  offer = holler_sdp_build_offer (offerer);
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *text = replace (offer, "a=rtcp-mux\r\n", "");
+      g_autofree char *with = g_strconcat (text, "a=rtcp-mux\r\n", cases[i].lines, NULL);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(HollerSdpDescription) d = holler_sdp_parse (with, HOLLER_SDP_OFFER, &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpuint (d->mid_ext_id, ==, cases[i].ext_id);
+      g_assert_cmpstr (d->msid_track, ==, cases[i].track);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -842,6 +963,9 @@ main (int argc, char **argv)
   g_test_add_data_func ("/sdp/answer/round-trip-active", GINT_TO_POINTER (HOLLER_DTLS_SETUP_ACTIVE), test_answer_round_trip);
   g_test_add_data_func ("/sdp/answer/round-trip-passive", GINT_TO_POINTER (HOLLER_DTLS_SETUP_PASSIVE), test_answer_round_trip);
   g_test_add_func ("/sdp/answer/without-mid", test_answer_without_mid);
+  g_test_add_func ("/sdp/stream/browser", test_stream_browser);
+  g_test_add_func ("/sdp/stream/no-extension", test_stream_no_extension);
+  g_test_add_func ("/sdp/stream/lenient", test_stream_lenient);
   g_test_add_func ("/sdp/dtmf/offer", test_dtmf_offer);
   g_test_add_func ("/sdp/dtmf/answer", test_dtmf_answer);
   g_test_add_func ("/sdp/dtmf/parse-rules", test_dtmf_parse_rules);

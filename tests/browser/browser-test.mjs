@@ -131,6 +131,27 @@ async function hollerCallsBrowser(b) {
   await page.close();
 }
 
+// Holler's RTCP as Chromium understands it (getStats on the page's
+// RTCPeerConnection, the web client's global `call`): remote-inbound-rtp
+// for its own stream, built from holler's receiver reports, with a
+// round-trip time, and remote-outbound-rtp for holler's stream, from
+// holler's sender reports. Reports come every ~5 s (RFC 3550).
+async function rtcpUnderstood(page) {
+  const read = () => page.evaluate(async () => {
+    const found = {};
+    (await call.pc.getStats()).forEach((r) => {
+      if (r.type === 'remote-inbound-rtp' && r.roundTripTime !== undefined) found.roundTripTime = r.roundTripTime;
+      if (r.type === 'remote-outbound-rtp') found.remotePacketsSent = r.packetsSent;
+    });
+    return found.roundTripTime !== undefined && found.remotePacketsSent !== undefined ? found : null;
+  });
+  const stats = await waitFor('remote-inbound-rtp with an RTT and remote-outbound-rtp', read, 20000)
+    .catch(async (e) => ({ error: e.message }));
+  check(stats.roundTripTime >= 0 && stats.remotePacketsSent > 0,
+        'Chromium\'s getStats shows holler\'s RTCP: remote-inbound-rtp with a round-trip time, remote-outbound-rtp',
+        stats);
+}
+
 async function browserCallsHoller(b) {
   note(`${b.name} calls holler`);
   const rec = join(ARTIFACTS, `${b.prefix}browser-calls-holler.wav`);
@@ -168,6 +189,8 @@ async function browserCallsHoller(b) {
   check(levels.before - levels.muted > 30, 'muting in the page drops holler\'s received level by > 30 dB',
         levels);
   check(Math.abs(levels.unmuted - levels.before) < 6, 'unmuting brings it back', levels);
+
+  if (b.name === 'chromium') await rtcpUnderstood(page);
 
   // the page hangs up: holler must end within a second
   const clickAt = Date.now();

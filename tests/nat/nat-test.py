@@ -99,6 +99,17 @@ SCENARIOS = {
         # measured: 100 % of blocks both ways, RFC 3550 jitter 0.75-1.25 x
         # what the line imposed (5 runs); bounds with room for a loaded CI
         expect="any", min_share=0.8, jitter=True, jitter_ratio=(0.5, 2.0)),
+    "loss-adapt": dict(
+        doc="10% random loss at the caller's NAT -> the callee's RTCP reports say so, "
+            "the caller's Opus follows (encoder events), tones in >= 95% of blocks",
+        topology=dict(loss_a=10), duration=16,
+        caller=("a1", ice(TURN_UDP)), callee=("b1", ice(TURN_UDP)),
+        expect="any", min_share=0.95, lossy=True, adapt=(5, 20)),
+    "rtt": dict(
+        doc="40 ms fixed delay each way at the caller's NAT -> RTT from RTCP within 20% of 80 ms",
+        topology=dict(jitter_a=(40, 0)), duration=10,
+        caller=("a1", ice(TURN_UDP)), callee=("b1", ice(TURN_UDP)),
+        expect="any", rtt_ms=80),
     "relay-only": dict(
         doc="--relay-only on one LAN -> relay even though host would work",
         caller=("a1", ice(TURN_UDP) + ["--relay-only"]),
@@ -196,6 +207,7 @@ def run_scenario(name, holler, wav_tone, keep=False):
         caller, callee = call(lab, sc, sig, wav_tone, result, "")
         if "jitter" in sc:
             result.update(check_jitter(sc, lab.stop_jitter(), caller, callee))
+        result.update(check_rtcp(sc, caller, callee))
         result["ok"] = True
     except (Failure, LabError) as e:
         result["ok"] = False
@@ -283,6 +295,30 @@ def renumber(lab, peer, ns, old, new, gateway):
     lab.ip(ns, "addr", "del", old, "dev", "eth0")
     lab.ip(ns, "addr", "add", new, "dev", "eth0")
     lab.ip(ns, "route", "replace", "default", "via", gateway)
+
+
+def check_rtcp(sc, caller, callee):
+    """RTCP: both sides' final stats carry what the other reported; with
+    imposed loss the caller's Opus settings followed the callee's reports
+    (encoder events); with an imposed delay the RTT matches it."""
+    r = {}
+    stats = {who: p.first("stats") or {} for who, p in (("caller", caller), ("callee", callee))}
+    r["rtt_ms"] = [stats[w].get("rtt_ms") for w in ("caller", "callee")]
+    r["remote_fraction_lost"] = [stats[w].get("remote_fraction_lost") for w in ("caller", "callee")]
+    if "adapt" in sc:
+        low, high = sc["adapt"]
+        settings = [e.get("packet_loss_percentage") for e in caller.events("encoder")]
+        r["caller_opus_loss_settings"] = settings
+        check(any(low <= x <= high for x in settings),
+              "the caller's Opus loss setting never followed the ~10%% loss the callee reported: %s" % settings)
+        check(any(e.get("fec") for e in caller.events("encoder")), "FEC was not on while loss was reported")
+    if "rtt_ms" in sc:
+        want = sc["rtt_ms"]
+        for who in ("caller", "callee"):
+            rtt = stats[who].get("rtt_ms")
+            check(rtt is not None and abs(rtt - want) <= 0.2 * want,
+                  "the %s's RTT %s ms is not within 20%% of the %d ms imposed" % (who, rtt, want))
+    return r
 
 
 def check_restart(sc, caller, callee):

@@ -10,7 +10,7 @@ a plain `holler call --json` (440 Hz). It reads the pane with
 `tmux capture-pane -p` and types with `tmux send-keys`. The call case:
 
   - the status line says "ringing"; `a` answers
-  - the status line shows "active", "host/host", "rtt –" and an output
+  - the status line shows "active", "host/host", "rtt" and an output
     level well above silence; the pane's terminal is in single-key mode
     (-icanon -echo) while holler runs
   - `m` mutes: the status shows MUTED and a silent input meter, and the
@@ -226,11 +226,17 @@ def case_call(lab):
         return status if (status.startswith("active") and "host/host" in status
                           and m.get("out", -120) > -30 and re.search(r"rx [1-9]\d* kbit/s", status)) else None
     status = lab.wait_pane("active status with received audio", active_with_audio)
-    check("rtt –" in status, "the status line invents a round-trip time: " + status)
+    check(re.search(r"rtt (–|\d+(\.\d)? ms)", status), "no round-trip time field: " + status)
     rx = float(re.search(r"rx (\d+) kbit/s", status).group(1))
     check(20 <= rx <= 80, "received bitrate %.0f kbit/s is not what 32 kbit/s Opus in RTP gives" % rx)
     check(meters(status)["in"] > -30, "the input meter shows no tone: " + status)
     print("ok - answered: %s" % status)
+
+    # the caller's RTCP receiver reports give a round-trip time (RFC 3550:
+    # the first report after about 2.5 s, then every 5 s)
+    status = lab.wait_pane("a measured round-trip time",
+                           lambda: re.search(r"rtt \d+(\.\d)? ms", lab.status_line()) and lab.status_line())
+    print("ok - rtt: %s" % status)
 
     # before muting, the caller hears the callee's tone
     levels = wait_levels(caller_log, 2)

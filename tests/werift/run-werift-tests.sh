@@ -1,0 +1,53 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Interop with werift (meson suite "interop"): holler calls a werift peer and
+# is called by one, over holler's stdio signaling, tones measured both ways
+# on decoded audio (werift-test.mjs).
+#
+# Everything runs in a fresh network namespace with one veth interface
+# (10.78.N.1/24, no default route): werift gathers nothing on loopback or
+# on veth-named interfaces unless told the address, and nothing may reach
+# the machine's own network (DESIGN.md §5). Whatever was started in it is
+# killed, and the namespace deleted, on exit. Exit 77 (skipped) without
+# root, node or the npm packages (`npm ci` in tests/werift).
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+skip () { echo "SKIP: $*"; exit 77; }
+
+[ "$(id -u)" = 0 ] || skip "needs root for a network namespace"
+command -v node > /dev/null || skip "no node (apt-get install nodejs npm)"
+[ -f "$here/node_modules/werift/package.json" ] && [ -f "$here/node_modules/opusscript/package.json" ] \
+  || skip "no werift/opusscript: run 'npm ci' in $here"
+command -v ip > /dev/null || skip "no ip (apt-get install iproute2)"
+: "${HOLLER_BIN:?HOLLER_BIN must name the holler binary}"
+export HOLLER_WERIFT_ARTIFACTS=${HOLLER_WERIFT_ARTIFACTS:-$PWD/werift-artifacts}
+
+ns=holler-werift-$$
+net=$(( $$ % 200 + 20 ))
+export HOLLER_TEST_ADDRESS=10.78.$net.1
+
+cleanup () {
+  local pids
+  pids=$(ip netns pids "$ns" 2> /dev/null)
+  [ -n "$pids" ] && kill $pids 2> /dev/null && sleep 0.3
+  pids=$(ip netns pids "$ns" 2> /dev/null)
+  [ -n "$pids" ] && kill -9 $pids 2> /dev/null
+  ip netns delete "$ns" 2> /dev/null
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+ip netns add "$ns" 2> /dev/null || skip "cannot create a network namespace (no CAP_NET_ADMIN?)"
+ip -n "$ns" link set lo up
+# both ends of the pair stay in the namespace: an interface with carrier
+ip -n "$ns" link add hw0 type veth peer name hw1
+ip -n "$ns" address add "$HOLLER_TEST_ADDRESS/24" dev hw0
+ip -n "$ns" link set hw1 up
+ip -n "$ns" link set hw0 up
+
+rm -rf "$HOLLER_WERIFT_ARTIFACTS"
+mkdir -p "$HOLLER_WERIFT_ARTIFACTS"
+# in the background, so a TERM (meson's timeout) runs the trap at once
+ip netns exec "$ns" node "$here/werift-test.mjs" &
+wait $!
