@@ -13,7 +13,8 @@
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
-skip () { echo "SKIP: $*"; exit 77; }
+# TAP: a plan of 0 with SKIP is how meson's TAP reader takes a skipped test
+skip () { echo "1..0 # SKIP $*"; exit 0; }
 
 [ "$(id -u)" = 0 ] || skip "needs root for a network namespace"
 command -v node > /dev/null || skip "no node (apt-get install nodejs npm)"
