@@ -175,33 +175,57 @@ test_malformed (void)
   holler_rtcp_summary_clear (&s);
 }
 
-/* Chromium's own RTCP (tests/fixtures/chromium-rtcp.txt): its SR carries
- * no report block (it sends those in a separate reduced-size RR) */
-static void
-test_chromium (void)
+typedef struct {
+  char kind[16];
+  guint8 data[1500];
+  gsize len;
+} FixturePacket;
+
+/* The packets of tests/fixtures/@name: "kind hex" lines, # comments */
+static GArray *
+read_fixture (const char *name)
 {
-  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "fixtures", "chromium-rtcp.txt", NULL);
+  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "fixtures", name, NULL);
   g_autofree char *text = NULL;
   g_auto(GStrv) lines = NULL;
-  guint parsed = 0;
+  GArray *packets = g_array_new (FALSE, TRUE, sizeof (FixturePacket));
 
   g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
   lines = g_strsplit (text, "\n", -1);
   for (guint i = 0; lines[i] != NULL; i++)
     {
       g_auto(GStrv) fields = g_strsplit (lines[i], " ", 2);
-      guint8 data[1500];
-      gsize len;
-      HollerRtcpSummary s;
+      FixturePacket p = { 0 };
 
       if (lines[i][0] == '#' || lines[i][0] == '\0')
         continue;
-      len = strlen (fields[1]) / 2;
-      for (gsize j = 0; j < len; j++)
-        data[j] = (g_ascii_xdigit_value (fields[1][2 * j]) << 4) | g_ascii_xdigit_value (fields[1][2 * j + 1]);
-      g_assert_true (holler_rtcp_parse (data, len, &s));
+      g_assert_cmpuint (g_strv_length (fields), ==, 2);
+      g_strlcpy (p.kind, fields[0], sizeof p.kind);
+      p.len = strlen (fields[1]) / 2;
+      g_assert_cmpuint (p.len, <=, sizeof p.data);
+      for (gsize j = 0; j < p.len; j++)
+        p.data[j] = (g_ascii_xdigit_value (fields[1][2 * j]) << 4) | g_ascii_xdigit_value (fields[1][2 * j + 1]);
+      g_array_append_val (packets, p);
+    }
+  return packets;
+}
+
+/* Chromium's own RTCP (tests/fixtures/chromium-rtcp.txt): its SR carries
+ * no report block (it sends those in a separate reduced-size RR) */
+static void
+test_chromium (void)
+{
+  g_autoptr(GArray) packets = read_fixture ("chromium-rtcp.txt");
+
+  g_assert_cmpuint (packets->len, ==, 2);
+  for (guint i = 0; i < packets->len; i++)
+    {
+      FixturePacket *p = &g_array_index (packets, FixturePacket, i);
+      HollerRtcpSummary s;
+
+      g_assert_true (holler_rtcp_parse (p->data, p->len, &s));
       g_assert_cmpuint (s.sender_ssrc, ==, 0xf63749afu);
-      if (g_str_equal (fields[0], "sr-sdes"))
+      if (g_str_equal (p->kind, "sr-sdes"))
         {
           g_assert_true (s.has_sr);
           g_assert_false (s.has_rb);
@@ -220,9 +244,52 @@ test_chromium (void)
           g_assert_null (s.cname);
         }
       holler_rtcp_summary_clear (&s);
-      parsed++;
     }
-  g_assert_cmpuint (parsed, ==, 2);
+}
+
+/* Firefox's own RTCP (tests/fixtures/firefox-rtcp.txt): an RR on its own
+ * with the report block about Holler's stream (SSRC 0x236efdd9 in that
+ * call), then an SR without report blocks plus SDES; its CNAME is a
+ * braced UUID */
+static void
+test_firefox (void)
+{
+  g_autoptr(GArray) packets = read_fixture ("firefox-rtcp.txt");
+
+  g_assert_cmpuint (packets->len, ==, 2);
+  for (guint i = 0; i < packets->len; i++)
+    {
+      FixturePacket *p = &g_array_index (packets, FixturePacket, i);
+      HollerRtcpSummary s;
+
+      g_assert_true (holler_rtcp_parse (p->data, p->len, &s));
+      g_assert_cmpuint (s.n_packets, ==, g_str_equal (p->kind, "rr") ? 1 : 2);
+      g_assert_cmpuint (s.sender_ssrc, ==, 0x6a871a69u);
+      g_assert_false (s.has_bye);
+      if (g_str_equal (p->kind, "sr-sdes"))
+        {
+          g_assert_true (s.has_sr);
+          g_assert_false (s.has_rb);
+          g_assert_cmpuint (s.sr_ntp, ==, G_GUINT64_CONSTANT (0xeec18a330824e592));
+          g_assert_cmpuint (s.sr_rtp, ==, 0x5da576e5u);
+          g_assert_cmpuint (s.sr_packets, ==, 0x6f);
+          g_assert_cmpuint (s.sr_octets, ==, 0x22f5);
+          g_assert_cmpstr (s.cname, ==, "{5412c1f3-5be8-4ad6-8595-c5583320197a}");
+        }
+      else
+        {
+          g_assert_cmpstr (p->kind, ==, "rr");
+          g_assert_false (s.has_sr);
+          g_assert_true (s.has_rb);
+          g_assert_cmpuint (s.rb_ssrc, ==, 0x236efdd9u);
+          g_assert_cmpuint (s.rb_fraction_lost, ==, 0);
+          g_assert_cmpint (s.rb_packets_lost, ==, 0);
+          g_assert_cmpuint (s.rb_lsr, ==, 0x8a326a1du);
+          g_assert_cmpuint (s.rb_dlsr, ==, 0x9d87u);
+          g_assert_null (s.cname);
+        }
+      holler_rtcp_summary_clear (&s);
+    }
 }
 
 /* --- rtpsession --- */
@@ -339,6 +406,7 @@ main (int argc, char **argv)
   g_test_add_func ("/rtcp/parse/reduced-size", test_reduced_size);
   g_test_add_func ("/rtcp/parse/malformed", test_malformed);
   g_test_add_func ("/rtcp/parse/chromium", test_chromium);
+  g_test_add_func ("/rtcp/parse/firefox", test_firefox);
   g_test_add_func ("/rtcp/session/reports-and-bye", test_session);
   return g_test_run ();
 }
