@@ -471,6 +471,149 @@ test_junk_flood (Fixture *f, gconstpointer data)
   g_assert_cmpfloat (share, >, 0.9);
 }
 
+/* --- 5. a peer that sends no RTCP --- */
+
+/* which directions lose their RTCP */
+#define DROP_TO_CALLEE 1        /* the caller's RTCP never reaches the callee */
+#define DROP_TO_CALLER 2        /* the callee's RTCP never reaches the caller */
+/* RTCP packets seen (passed or dropped) each way before the caller hangs
+ * up: the third report is ≥ 2 intervals after the first (RFC 3550 §6.2),
+ * so the one each side sent after receiving the other's SR is among them */
+#define RTCP_BEFORE_HANGUP 3
+
+typedef struct {
+  HollerTestRelay *relay;
+  guint drop;
+  guint seen[2], dropped[2];    /* [0] caller → callee, [1] callee → caller */
+  gboolean hung_up;
+} RtcpDropState;
+
+/* CI sets HOLLER_TEST_SLOWDOWN for slower builds (sanitizers) */
+static double
+slowdown (void)
+{
+  const char *s = g_getenv ("HOLLER_TEST_SLOWDOWN");
+  double f = s ? g_ascii_strtod (s, NULL) : 1;
+
+  return f >= 1 ? f : 1;
+}
+
+/* After rtcp-mux, SRTCP keeps the RTCP header in clear: an RTP/RTCP first
+ * byte (RFC 7983) and a packet type of 192-223 (RFC 5761 §4) */
+static gboolean
+is_rtcp (const guint8 *data, gsize len)
+{
+  return len >= 8 && data[0] >= 128 && data[0] <= 191 && data[1] >= 192 && data[1] <= 223;
+}
+
+static gboolean
+drop_rtcp (gboolean from_caller, const guint8 *data, gsize len, gpointer user_data)
+{
+  RtcpDropState *s = user_data;
+  guint dir = from_caller ? 0 : 1;
+
+  if (!is_rtcp (data, len))
+    return TRUE;
+  s->seen[dir]++;
+  if ((s->drop & (from_caller ? DROP_TO_CALLEE : DROP_TO_CALLER)) == 0)
+    return TRUE;
+  s->dropped[dir]++;
+  return FALSE;
+}
+
+/* Hang up (SIGINT: a normal hang-up with a BYE) once each side has sent
+ * its reports, whether they were let through or not */
+static gboolean
+on_rtcp_tick (gpointer user_data)
+{
+  RtcpDropState *s = user_data;
+
+  if (s->seen[0] < RTCP_BEFORE_HANGUP || s->seen[1] < RTCP_BEFORE_HANGUP)
+    return G_SOURCE_CONTINUE;
+  g_subprocess_send_signal (holler_test_relay_get_process (s->relay, 0), SIGINT);
+  s->hung_up = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* The RTCP fields of a peer's final stats: with @reports_expected the
+ * peer's reports about our stream arrived (fraction lost known, and an RTT
+ * when @rtt_expected), otherwise none did and all of it is null. */
+static void
+assert_rtcp_stats (HollerTestRelay *relay, int peer, gboolean reports_expected, gboolean rtt_expected)
+{
+  g_autoptr(JsonObject) stats = last_event (relay, peer, "stats");
+  JsonNode *rtt;
+  gint64 received;
+  char rtt_text[32] = "null";
+
+  g_assert_nonnull (stats);
+  rtt = json_object_get_member (stats, "rtt_ms");
+  received = json_object_get_int_member (stats, "rtcp_received");
+  g_assert_nonnull (rtt);
+  if (!JSON_NODE_HOLDS_NULL (rtt))
+    g_snprintf (rtt_text, sizeof rtt_text, "%.2f", json_node_get_double (rtt));
+  g_test_message ("%s: rtt_ms %s, rtcp_sent %" G_GINT64_FORMAT ", rtcp_received %" G_GINT64_FORMAT
+                  ", remote_fraction_lost %s", peer == 0 ? "caller" : "callee", rtt_text,
+                  json_object_get_int_member (stats, "rtcp_sent"), received,
+                  json_object_get_null_member (stats, "remote_fraction_lost") ? "null" : "set");
+  g_assert_cmpint (json_object_get_int_member (stats, "rtcp_sent"), >=, RTCP_BEFORE_HANGUP);
+  g_assert_cmpint (json_object_get_int_member (stats, "rtcp_malformed"), ==, 0);
+  if (!reports_expected)
+    {
+      g_assert_cmpint (received, ==, 0);
+      g_assert_true (JSON_NODE_HOLDS_NULL (rtt));
+      g_assert_true (json_object_get_null_member (stats, "remote_fraction_lost"));
+      g_assert_true (json_object_get_null_member (stats, "remote_packets_lost"));
+      return;
+    }
+  g_assert_cmpint (received, >=, RTCP_BEFORE_HANGUP - 1);
+  g_assert_false (json_object_get_null_member (stats, "remote_fraction_lost"));
+  g_assert_cmpint (json_object_get_int_member (stats, "remote_packets_lost"), ==, 0);
+  g_assert_true (JSON_NODE_HOLDS_NULL (rtt) != rtt_expected);
+  if (rtt_expected)
+    g_assert_cmpfloat (json_node_get_double (rtt), <, 1000.0 * slowdown ());
+}
+
+static void
+assert_tone (const char *path, double hz)
+{
+  double seconds, share = holler_test_tone_share (path, hz, 2, 2, &seconds);
+
+  g_test_message ("%s: %.2f s, %.0f Hz in %.0f%% of blocks", path, seconds, hz, share * 100);
+  g_assert_cmpfloat (seconds, >, 3.0);
+  g_assert_cmpfloat (share, >, 0.9);
+}
+
+static void
+test_rtcp_dropped (Fixture *f, gconstpointer data)
+{
+  RtcpDropState s = { new_relay (f, 120, 15), GPOINTER_TO_UINT (data) };
+  gboolean to_callee = (s.drop & DROP_TO_CALLEE) == 0, to_caller = (s.drop & DROP_TO_CALLER) == 0;
+  guint tick;
+
+  holler_test_relay_set_filter (s.relay, drop_rtcp, &s);
+  tick = g_timeout_add (50, on_rtcp_tick, &s);
+  g_assert_true (holler_test_relay_run (s.relay, (guint) (60 * slowdown ())));
+  dump_logs (s.relay);
+  if (!s.hung_up)
+    g_source_remove (tick);
+  g_test_message ("RTCP caller to callee: %u (%u dropped), callee to caller: %u (%u dropped)",
+                  s.seen[0], s.dropped[0], s.seen[1], s.dropped[1]);
+  g_assert_true (s.hung_up);
+  g_assert_cmpuint (s.dropped[0], ==, to_callee ? 0 : s.seen[0]);
+  g_assert_cmpuint (s.dropped[1], ==, to_caller ? 0 : s.seen[1]);
+  g_assert_cmpint (holler_test_relay_exit_status (s.relay, 0), ==, 0);
+  g_assert_cmpint (holler_test_relay_exit_status (s.relay, 1), ==, 0);
+  g_assert_cmpstr (end_reason (s.relay, 0), ==, "hangup");
+  g_assert_cmpstr (end_reason (s.relay, 1), ==, "hangup");
+  assert_tone (f->callee_wav, 440);
+  assert_tone (f->caller_wav, 880);
+  /* an RTT (RFC 3550 §6.4.1) needs our SR to reach the peer and its
+   * report about it to come back: RTCP both ways */
+  assert_rtcp_stats (s.relay, 0, to_caller, to_caller && to_callee);
+  assert_rtcp_stats (s.relay, 1, to_callee, to_caller && to_callee);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -479,5 +622,11 @@ main (int argc, char **argv)
   g_test_add ("/faults/srtp-replay-forgery", Fixture, NULL, fixture_setup, test_srtp_replay_forgery, fixture_teardown);
   g_test_add ("/faults/dtls-never-completes", Fixture, NULL, fixture_setup, test_dtls_never_completes, fixture_teardown);
   g_test_add ("/faults/junk-flood", Fixture, NULL, fixture_setup, test_junk_flood, fixture_teardown);
+  g_test_add ("/faults/rtcp/none-dropped", Fixture, GUINT_TO_POINTER (0), fixture_setup,
+              test_rtcp_dropped, fixture_teardown);
+  g_test_add ("/faults/rtcp/dropped-to-caller", Fixture, GUINT_TO_POINTER (DROP_TO_CALLER), fixture_setup,
+              test_rtcp_dropped, fixture_teardown);
+  g_test_add ("/faults/rtcp/dropped-both-ways", Fixture, GUINT_TO_POINTER (DROP_TO_CALLER | DROP_TO_CALLEE),
+              fixture_setup, test_rtcp_dropped, fixture_teardown);
   return g_test_run ();
 }
