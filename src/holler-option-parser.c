@@ -289,8 +289,8 @@ read_number_key (gpointer options, const HollerOptionSpec *spec, HollerConfig *c
     }
   if (number < G_MININT || number > G_MAXINT)
     {
-      g_set_error (error, HOLLER_ERROR, HOLLER_ERROR_CONFIG, _("%s: [%s] %s: %" G_GINT64_FORMAT " is out of range"),
-                   holler_config_get_path (config), spec->group, spec->key, number);
+      g_set_error (error, HOLLER_ERROR, HOLLER_ERROR_CONFIG, _("%s: [%s] %s: out of range"),
+                   holler_config_get_path (config), spec->group, spec->key);
       return FALSE;
     }
   *(int *) field = (int) number;

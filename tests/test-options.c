@@ -189,6 +189,18 @@ test_serve (void)
   g_assert_cmpint (with_config.handshake_timeout, ==, 5);
 }
 
+static void
+test_config_out_of_range (void)
+{
+  g_auto(HollerServeCli) serve = { 0 };
+  g_autoptr(GError) error = NULL;
+  const char *none[] = { NULL };
+
+  g_assert_false (parse (HOLLER_COMMAND_SERVE, &serve, "[serve]\nport=99999999999\n", none, &error));
+  g_assert_error (error, HOLLER_ERROR, HOLLER_ERROR_CONFIG);
+  g_assert_nonnull (strstr (error->message, "port"));
+}
+
 /* The options of @command and their negations, as "--name" */
 static GPtrArray *
 option_names (HollerCommand command)
@@ -393,6 +405,7 @@ main (int argc, char **argv)
   g_test_add_func ("/options/cli-wins", test_cli_wins);
   g_test_add_func ("/options/bad-values", test_bad_values);
   g_test_add_func ("/options/serve", test_serve);
+  g_test_add_func ("/options/config-out-of-range", test_config_out_of_range);
   g_test_add_func ("/options/docs/man-page", test_man_page);
   g_test_add_func ("/options/docs/bash-completion", test_bash_completion);
   g_test_add_func ("/options/docs/config-example", test_config_example);
