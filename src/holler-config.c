@@ -6,50 +6,7 @@
 #include <glib/gi18n.h>
 #include "holler-config.h"
 #include "holler-error.h"
-
-typedef enum { KEY_STRING, KEY_INT, KEY_DOUBLE, KEY_BOOLEAN, KEY_STRING_LIST } KeyType;
-
-typedef struct {
-  const char *group;
-  const char *key;
-  KeyType type;
-} KnownKey;
-
-/* Every key the program reads; see data/holler.conf.example */
-static const KnownKey known_keys[] = {
-  { "holler", "id", KEY_STRING },
-  { "holler", "signaling", KEY_STRING },
-  { "holler", "token", KEY_STRING },
-  { "holler", "signaling-ca", KEY_STRING },
-  { "call", "input", KEY_STRING },
-  { "call", "output", KEY_STRING },
-  { "call", "input-device", KEY_STRING },
-  { "call", "output-device", KEY_STRING },
-  { "call", "echo-cancel", KEY_BOOLEAN },
-  { "call", "connect-timeout", KEY_DOUBLE },
-  { "call", "allow-loopback", KEY_BOOLEAN },
-  { "call", "jitter-buffer", KEY_INT },
-  { "listen", "auto-answer", KEY_BOOLEAN },
-  { "listen", "greeting", KEY_STRING },
-  { "listen", "service", KEY_BOOLEAN },
-  { "listen", "record-dir", KEY_STRING },
-  { "listen", "allow", KEY_STRING_LIST },
-  { "listen", "max-calls", KEY_INT },
-  { "listen", "answer-delay", KEY_DOUBLE },
-  { "listen", "max-call-length", KEY_DOUBLE },
-  { "serve", "address", KEY_STRING },
-  { "serve", "port", KEY_INT },
-  { "serve", "tls-cert", KEY_STRING },
-  { "serve", "tls-key", KEY_STRING },
-  { "serve", "token-file", KEY_STRING },
-  { "serve", "max-message-size", KEY_INT },
-  { "serve", "max-rate", KEY_DOUBLE },
-  { "serve", "max-clients-per-address", KEY_INT },
-  { "call", "stun", KEY_STRING_LIST },
-  { "call", "turn", KEY_STRING_LIST },
-  { "call", "turn-secret", KEY_STRING },
-  { "call", "relay-only", KEY_BOOLEAN },
-};
+#include "holler-option-table.h"
 
 struct _HollerConfig
 {
@@ -57,35 +14,28 @@ struct _HollerConfig
   char *path;
 };
 
-static const KnownKey *
-find_key (const char *group, const char *key)
-{
-  for (gsize i = 0; i < G_N_ELEMENTS (known_keys); i++)
-    if (g_str_equal (known_keys[i].group, group) && g_str_equal (known_keys[i].key, key))
-      return &known_keys[i];
-  return NULL;
-}
-
 static gboolean
-check_value (HollerConfig *self, const KnownKey *known, GError **error)
+check_value (HollerConfig *self, const HollerOptionSpec *known, GError **error)
 {
   g_autoptr(GError) local_error = NULL;
 
   switch (known->type)
     {
-    case KEY_STRING:
+    case HOLLER_OPTION_STRING:
+    case HOLLER_OPTION_FILENAME:
       g_free (g_key_file_get_string (self->file, known->group, known->key, &local_error));
       break;
-    case KEY_INT:
+    case HOLLER_OPTION_INT:
+    case HOLLER_OPTION_INT64:
       g_key_file_get_int64 (self->file, known->group, known->key, &local_error);
       break;
-    case KEY_DOUBLE:
+    case HOLLER_OPTION_DOUBLE:
       g_key_file_get_double (self->file, known->group, known->key, &local_error);
       break;
-    case KEY_BOOLEAN:
+    case HOLLER_OPTION_BOOLEAN:
       g_key_file_get_boolean (self->file, known->group, known->key, &local_error);
       break;
-    case KEY_STRING_LIST:
+    case HOLLER_OPTION_STRING_LIST:
       g_strfreev (g_key_file_get_string_list (self->file, known->group, known->key, NULL, &local_error));
       break;
     }
@@ -109,11 +59,8 @@ validate (HollerConfig *self, GError **error)
   for (gsize g = 0; groups[g] != NULL; g++)
     {
       g_auto(GStrv) keys = g_key_file_get_keys (self->file, groups[g], NULL, NULL);
-      gboolean group_known = FALSE;
 
-      for (gsize i = 0; i < G_N_ELEMENTS (known_keys); i++)
-        group_known |= g_str_equal (known_keys[i].group, groups[g]);
-      if (!group_known)
+      if (!holler_option_table_has_group (groups[g]))
         {
           /* GKeyFile takes names that are not UTF-8; messages must be */
           g_autofree char *name = g_utf8_make_valid (groups[g], -1);
@@ -124,7 +71,7 @@ validate (HollerConfig *self, GError **error)
         }
       for (gsize k = 0; keys != NULL && keys[k] != NULL; k++)
         {
-          const KnownKey *known = find_key (groups[g], keys[k]);
+          const HollerOptionSpec *known = holler_option_table_find_key (groups[g], keys[k]);
 
           if (known == NULL)
             {
@@ -192,6 +139,12 @@ const char *
 holler_config_get_path (HollerConfig *self)
 {
   return self->path;
+}
+
+gboolean
+holler_config_has_key (HollerConfig *self, const char *group, const char *key)
+{
+  return g_key_file_has_key (self->file, group, key, NULL);
 }
 
 char *

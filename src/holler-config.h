@@ -19,6 +19,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (HollerConfig, holler_config_free)
 
 /* The file that was read, or NULL */
 const char *holler_config_get_path (HollerConfig *config);
+gboolean    holler_config_has_key (HollerConfig *config, const char *group, const char *key);
 /* NULL when unset */
 char       *holler_config_get_string (HollerConfig *config, const char *group, const char *key);
 /* @fallback when unset (values were validated on load) */

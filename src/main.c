@@ -22,44 +22,10 @@
 #include "holler-devices.h"
 #include "holler-status.h"
 #include "holler-server-watch.h"
+#include "holler-option-parser.h"
 
 #define EXIT_CALL_FAILED 1
 #define EXIT_USAGE 2
-
-typedef struct {
-  char *input;
-  char *output;
-  char *input_device;
-  char *output_device;
-  gboolean no_echo_cancel;
-  double duration;
-  gboolean json;
-  gboolean allow_loopback;
-  char **ice_addresses;
-  gboolean auto_answer;
-  char *signaling;
-  double connect_timeout;
-  int jitter_buffer;
-  char *keylog;
-  char *id;
-  char *token;
-  char *signaling_ca;
-  char *config;
-  char *peer;              /* call: whom to call on a routed backend */
-  char **stun_servers;
-  char **turn_servers;
-  char *turn_secret;
-  gboolean relay_only;
-  char *dtmf;              /* DTMF digits to send once the call is active */
-  char *greeting;          /* listen: a file played first */
-  gboolean service;        /* listen: the answering service (many calls, D-Bus) */
-  char *record_dir;
-  char **allow;
-  int max_calls;
-  double answer_delay;
-  double max_call_length;
-  gboolean system_bus;
-} CliOptions;
 
 /* Bounds the wait for the last messages (a bye) to leave on exit */
 #define SHUTDOWN_TIMEOUT_MS 2000
@@ -142,69 +108,9 @@ shutdown_signaling (HollerSignaling *signaling, GMainLoop *loop)
   g_source_remove (timeout_id);
 }
 
-/* Command-line options win; the config file fills in the rest. */
-static void
-apply_config (CliOptions *cli, HollerConfig *config, gboolean outgoing)
-{
-#define FILL(field, group, key) \
-  if (cli->field == NULL) cli->field = holler_config_get_string (config, group, key)
-  FILL (id, "holler", "id");
-  FILL (token, "holler", "token");
-  FILL (signaling, "holler", "signaling");
-  FILL (signaling_ca, "holler", "signaling-ca");
-  /* --input and --input-device name the same thing: the command line's
-   * choice wins over the file's, whichever of the two it was */
-  if (cli->input == NULL && cli->input_device == NULL)
-    {
-      FILL (input, "call", "input");
-      FILL (input_device, "call", "input-device");
-    }
-  if (cli->output == NULL && cli->output_device == NULL)
-    {
-      FILL (output, "call", "output");
-      FILL (output_device, "call", "output-device");
-    }
-  if (!cli->no_echo_cancel)
-    cli->no_echo_cancel = !holler_config_get_boolean (config, "call", "echo-cancel", TRUE);
-  if (cli->connect_timeout <= 0)
-    cli->connect_timeout = holler_config_get_double (config, "call", "connect-timeout", 0);
-  if (!cli->allow_loopback)
-    cli->allow_loopback = holler_config_get_boolean (config, "call", "allow-loopback", FALSE);
-  if (cli->jitter_buffer == 0)
-    cli->jitter_buffer = holler_config_get_int (config, "call", "jitter-buffer", 0);
-  if (cli->stun_servers == NULL)
-    cli->stun_servers = holler_config_get_string_list (config, "call", "stun");
-  if (cli->turn_servers == NULL)
-    cli->turn_servers = holler_config_get_string_list (config, "call", "turn");
-  FILL (turn_secret, "call", "turn-secret");
-  if (!cli->relay_only)
-    cli->relay_only = holler_config_get_boolean (config, "call", "relay-only", FALSE);
-#undef FILL
-  if (!outgoing && !cli->auto_answer)
-    cli->auto_answer = holler_config_get_boolean (config, "listen", "auto-answer", FALSE);
-  if (!outgoing && cli->greeting == NULL)
-    cli->greeting = holler_config_get_string (config, "listen", "greeting");
-  if (outgoing)
-    return;
-  if (!cli->service)
-    cli->service = holler_config_get_boolean (config, "listen", "service", FALSE);
-  if (cli->record_dir == NULL)
-    cli->record_dir = holler_config_get_string (config, "listen", "record-dir");
-  if (cli->allow == NULL)
-    cli->allow = holler_config_get_string_list (config, "listen", "allow");
-  if (cli->max_calls <= 0)
-    cli->max_calls = holler_config_get_int (config, "listen", "max-calls", 0);
-  if (cli->answer_delay <= 0)
-    cli->answer_delay = holler_config_get_double (config, "listen", "answer-delay", 0);
-  if (cli->max_call_length <= 0)
-    cli->max_call_length = holler_config_get_double (config, "listen", "max-call-length", 0);
-}
-
-#define DEFAULT_MAX_CALLS 16
-
 /* holler listen --service: many calls, D-Bus, until SIGTERM */
 static int
-run_service (CliOptions *cli, HollerSignaling *signaling, HollerCallOptions *options,
+run_service (HollerCliOptions *cli, HollerSignaling *signaling, HollerCallOptions *options,
              HollerReporter *reporter, const char *uri)
 {
   HollerDaemonPolicy policy = { 0 };
@@ -221,7 +127,7 @@ run_service (CliOptions *cli, HollerSignaling *signaling, HollerCallOptions *opt
     }
   policy.auto_answer = cli->auto_answer;
   policy.answer_delay = cli->answer_delay;
-  policy.max_calls = cli->max_calls > 0 ? (guint) cli->max_calls : DEFAULT_MAX_CALLS;
+  policy.max_calls = (guint) cli->max_calls;
   policy.allow = cli->allow;
   policy.record_dir = cli->record_dir;
   /* without --input, record and answer with silence (after any greeting) */
@@ -262,47 +168,16 @@ audio_spec (const char *spec, const char *device, const char *option, gboolean r
   return g_steal_pointer (&chosen);
 }
 
-static int
-run_peer (CliOptions *cli, gboolean outgoing, gint64 start_time)
+/* The call's options from the command line and config file */
+static gboolean
+build_call_options (HollerCliOptions *cli, HollerCallOptions *options, GError **error)
 {
-  g_autoptr(HollerCallOptions) options = holler_call_options_new ();
-  g_autoptr(HollerReporter) reporter = holler_reporter_new (cli->json, start_time);
-  g_autoptr(HollerSignaling) signaling = NULL;
-  g_autoptr(HollerRunner) runner = NULL;
-  g_autoptr(GMainLoop) loop = NULL;
-  g_autoptr(GError) error = NULL;
-  guint sigint_id, sigterm_id;
-  TtyPrompt prompt = { NULL, NULL, 0 };
-  g_autoptr(HollerStatus) status = NULL;
-  gboolean interactive;
-  g_autoptr(HollerConfig) config = holler_config_load (cli->config, &error);
-  HollerSignalingParams params = { NULL, NULL, NULL };
-  const char *uri;
-
-  if (config == NULL)
-    {
-      fprintf (stderr, "holler: %s\n", error->message);
-      return EXIT_USAGE;
-    }
-  apply_config (cli, config, outgoing);
-  uri = cli->signaling ? cli->signaling : "stdio:";
-  if (outgoing && holler_signaling_uri_is_routed (uri) && cli->peer == NULL)
-    {
-      fprintf (stderr, _("holler call: whom to call? Give the callee’s id: holler call ID\n"));
-      return EXIT_USAGE;
-    }
-  params.id = cli->id;
-  params.token = cli->token;
-  params.ca_file = cli->signaling_ca;
-
-  options->input = audio_spec (cli->input, cli->input_device, "input", cli->no_echo_cancel, &error);
-  if (options->input != NULL)
-    options->output = audio_spec (cli->output, cli->output_device, "output", FALSE, &error);
+  options->input = audio_spec (cli->input, cli->input_device, "input", cli->no_echo_cancel, error);
+  if (options->input == NULL)
+    return FALSE;
+  options->output = audio_spec (cli->output, cli->output_device, "output", FALSE, error);
   if (options->output == NULL)
-    {
-      fprintf (stderr, "holler: %s\n", error->message);
-      return EXIT_USAGE;
-    }
+    return FALSE;
   if (cli->greeting != NULL)
     options->greeting = g_strconcat ("file:", cli->greeting, NULL);
   options->duration = cli->duration;
@@ -317,58 +192,54 @@ run_peer (CliOptions *cli, gboolean outgoing, gint64 start_time)
   options->relay_only = cli->relay_only;
   options->dtmf = g_strdup (cli->dtmf);
   options->jitter_buffer_ms = cli->jitter_buffer;
-  if (cli->connect_timeout > 0)
-    options->connect_timeout = cli->connect_timeout;
+  options->connect_timeout = cli->connect_timeout;
+  return TRUE;
+}
 
-  if (holler_call_options_validate (options, &error))
-    {
-      /* Several STUN or TURN servers: find out now which answer, while the
-       * rest starts up, so calls need not wait (the process keeps it). */
-      holler_server_watch_prepare ((const char * const *) options->stun_servers,
-                                   (const char * const *) options->turn_servers);
-    }
-  if (error != NULL
-      || !holler_media_check_plugins (&error)
-      || (signaling = holler_signaling_new_for_uri (uri, &params, &error)) == NULL)
-    {
-      fprintf (stderr, "holler: %s\n", error->message);
-      return EXIT_USAGE;
-    }
+static void
+warn_without_echo_cancel (HollerReporter *reporter)
+{
+  const char *text = _("Echo cancellation and noise suppression are off: the GStreamer elements "
+                       "webrtcdsp and webrtcechoprobe are missing (install gstreamer1.0-plugins-bad)");
+  JsonObject *fields = json_object_new ();
 
-  if (cli->service)
-    return run_service (cli, signaling, options, reporter, uri);
-  if (cli->record_dir != NULL)
-    {
-      fprintf (stderr, "%s\n", _("holler listen: --record-dir needs --service (or use --output ogg:FILE)"));
-      return EXIT_USAGE;
-    }
-  if (holler_media_input_is_device (options->input) && !holler_media_echo_cancel_available ())
-    {
-      const char *text = _("Echo cancellation and noise suppression are off: the GStreamer elements "
-                           "webrtcdsp and webrtcechoprobe are missing (install gstreamer1.0-plugins-bad)");
-      JsonObject *fields = json_object_new ();
+  json_object_set_string_member (fields, "message", text);
+  holler_reporter_emit (reporter, NULL, "warning", fields, "%s", text);
+}
 
-      json_object_set_string_member (fields, "message", text);
-      holler_reporter_emit (reporter, NULL, "warning", fields, "%s", text);
-    }
+/* Answering without the status line: Enter or r and Enter on /dev/tty */
+static GIOChannel *
+open_answer_tty (void)
+{
+  GIOChannel *tty = g_io_channel_new_file ("/dev/tty", "r", NULL);
+
+  if (tty == NULL)
+    fprintf (stderr, "%s\n", _("holler listen: no terminal to answer on; use --auto-answer"));
+  return tty;
+}
+
+/* One call, in the terminal: until it ends or Ctrl-C */
+static int
+run_one_call (HollerCliOptions *cli, HollerSignaling *signaling, HollerCallOptions *options,
+              HollerReporter *reporter, const char *uri, const char *peer, gboolean outgoing)
+{
+  g_autoptr(HollerRunner) runner = NULL;
+  g_autoptr(GMainLoop) loop = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HollerStatus) status = NULL;
+  TtyPrompt prompt = { NULL, NULL, 0 };
+  guint sigint_id, sigterm_id;
+  gboolean interactive;
 
   /* a terminal on stderr and no --json: status line and single keys;
    * not when stdin is a terminal carrying stdio: signaling (the keys
    * would take its characters) */
   interactive = isatty (STDERR_FILENO) && !cli->json
                 && !(g_str_has_prefix (uri, "stdio:") && isatty (STDIN_FILENO));
-  if (!outgoing && !cli->auto_answer && !interactive)
-    {
-      prompt.tty = g_io_channel_new_file ("/dev/tty", "r", NULL);
-      if (prompt.tty == NULL)
-        {
-          fprintf (stderr, "%s\n", _("holler listen: no terminal to answer on; use --auto-answer"));
-          return EXIT_USAGE;
-        }
-    }
+  if (!outgoing && !cli->auto_answer && !interactive && (prompt.tty = open_answer_tty ()) == NULL)
+    return EXIT_USAGE;
   loop = g_main_loop_new (NULL, FALSE);
-  runner = holler_runner_new (signaling, options, reporter, outgoing ? "caller" : "callee", outgoing,
-                             cli->peer);
+  runner = holler_runner_new (signaling, options, reporter, outgoing ? "caller" : "callee", outgoing, peer);
   g_signal_connect (runner, "finished", G_CALLBACK (on_runner_finished), loop);
   if (prompt.tty != NULL)
     {
@@ -412,104 +283,79 @@ run_peer (CliOptions *cli, gboolean outgoing, gint64 start_time)
   return holler_runner_get_exit_status (runner);
 }
 
-static void
-add_call_entries (GOptionContext *context, CliOptions *cli, gboolean listen)
+/* holler call and listen: config, checks, signaling, then the call or the service */
+static int
+run_peer (HollerCliOptions *cli, HollerOptionParser *parser, const char *peer, gboolean outgoing,
+          gint64 start_time)
 {
-  GOptionEntry entries[] = {
-    { "input", 'i', 0, G_OPTION_ARG_STRING, &cli->input,
-      N_("What to send: tone:HZ, file:PATH, default or pipeline:'GST-LAUNCH'"), N_("SOURCE") },
-    { "output", 'o', 0, G_OPTION_ARG_STRING, &cli->output,
-      N_("Where received audio goes: file:PATH.wav, null or default"), N_("SINK") },
-    { "input-device", 0, 0, G_OPTION_ARG_STRING, &cli->input_device,
-      N_("Send from this microphone: an id or name from “holler devices”, or default"), N_("DEVICE") },
-    { "output-device", 0, 0, G_OPTION_ARG_STRING, &cli->output_device,
-      N_("Play on this speaker: an id or name from “holler devices”, or default"), N_("DEVICE") },
-    { "no-echo-cancel", 0, 0, G_OPTION_ARG_NONE, &cli->no_echo_cancel,
-      N_("Send the microphone as it is, without echo cancellation and noise suppression"), NULL },
-    { "duration", 'd', 0, G_OPTION_ARG_DOUBLE, &cli->duration,
-      N_("Hang up after this many seconds in the call"), N_("SECONDS") },
-    { "json", 0, 0, G_OPTION_ARG_NONE, &cli->json, N_("Report events as JSON lines on stderr"), NULL },
-    { "allow-loopback", 0, 0, G_OPTION_ARG_NONE, &cli->allow_loopback,
-      N_("Also gather ICE candidates on loopback interfaces"), NULL },
-    { "ice-address", 0, 0, G_OPTION_ARG_STRING_ARRAY, &cli->ice_addresses,
-      N_("Only gather ICE candidates on this local address (repeatable)"), N_("IP") },
-    { "signaling", 's', 0, G_OPTION_ARG_STRING, &cli->signaling,
-      N_("Signaling backend URI (default stdio:)"), N_("URI") },
-    { "connect-timeout", 0, 0, G_OPTION_ARG_DOUBLE, &cli->connect_timeout,
-      N_("Fail the call when the peer says nothing this long before connecting (default 30)"), N_("SECONDS") },
-    { "keylog", 0, 0, G_OPTION_ARG_FILENAME, &cli->keylog,
-      N_("Append the SRTP keys to FILE (debugging only: lets anyone with the file decrypt the call)"), N_("FILE") },
-    { "id", 0, 0, G_OPTION_ARG_STRING, &cli->id,
-      N_("Our id on the rendezvous server"), N_("ID") },
-    { "token", 0, 0, G_OPTION_ARG_STRING, &cli->token,
-      N_("Access token for our id on the rendezvous server"), N_("TOKEN") },
-    { "signaling-ca", 0, 0, G_OPTION_ARG_FILENAME, &cli->signaling_ca,
-      N_("Trust the CA certificates in FILE (PEM) for wss://"), N_("FILE") },
-    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &cli->config,
-      N_("Read the configuration from FILE (default ~/.config/holler/holler.conf)"), N_("FILE") },
-    { "stun", 0, 0, G_OPTION_ARG_STRING_ARRAY, &cli->stun_servers,
-      N_("STUN server stun:HOST[:PORT] (repeatable; the first that answers is used)"), N_("URI") },
-    { "turn", 0, 0, G_OPTION_ARG_STRING_ARRAY, &cli->turn_servers,
-      N_("TURN server turn:USER:PASS@HOST[:PORT][?transport=udp|tcp] or turns:… (repeatable)"), N_("URI") },
-    { "turn-secret", 0, 0, G_OPTION_ARG_STRING, &cli->turn_secret,
-      N_("Shared secret for time-limited TURN REST credentials (coturn --use-auth-secret)"), N_("SECRET") },
-    { "relay-only", 0, 0, G_OPTION_ARG_NONE, &cli->relay_only,
-      N_("Only connect through a TURN relay (hides our addresses from the peer)"), NULL },
-    { "dtmf", 0, 0, G_OPTION_ARG_STRING, &cli->dtmf,
-      N_("Send these DTMF digits (0-9, *, #, A-D) once the call is active"), N_("DIGITS") },
-    { "jitter-buffer", 0, 0, G_OPTION_ARG_INT, &cli->jitter_buffer,
-      N_("Hold received audio this long (10-1000) instead of adapting to the network"), N_("MS") },
-    { NULL }
-  };
-  GOptionEntry listen_entries[] = {
-    { "auto-answer", 'a', 0, G_OPTION_ARG_NONE, &cli->auto_answer, N_("Answer incoming calls at once"), NULL },
-    { "greeting", 0, 0, G_OPTION_ARG_FILENAME, &cli->greeting,
-      N_("Play FILE (Ogg/Opus, WAV, …) to the caller first, then the input"), N_("FILE") },
-    { "service", 0, 0, G_OPTION_ARG_NONE, &cli->service,
-      N_("Run as the answering service: many calls at once, a D-Bus API, until stopped"), NULL },
-    { "record-dir", 0, 0, G_OPTION_ARG_FILENAME, &cli->record_dir,
-      N_("(service) Record each call to an Ogg Opus file and a JSON sidecar in DIR"), N_("DIR") },
-    { "allow", 0, 0, G_OPTION_ARG_STRING_ARRAY, &cli->allow,
-      N_("(service) Only take calls from this id (repeatable; default: anyone)"), N_("ID") },
-    { "max-calls", 0, 0, G_OPTION_ARG_INT, &cli->max_calls,
-      N_("(service) Calls at once; callers beyond are told busy (default 16)"), N_("N") },
-    { "answer-delay", 0, 0, G_OPTION_ARG_DOUBLE, &cli->answer_delay,
-      N_("(service) Let a call ring this long before answering"), N_("SECONDS") },
-    { "max-call-length", 0, 0, G_OPTION_ARG_DOUBLE, &cli->max_call_length,
-      N_("(service) Hang up calls after this long"), N_("SECONDS") },
-    { "system-bus", 0, 0, G_OPTION_ARG_NONE, &cli->system_bus,
-      N_("(service) Offer the D-Bus API on the system bus instead of the session bus"), NULL },
-    { NULL }
-  };
+  g_autoptr(HollerCallOptions) options = holler_call_options_new ();
+  g_autoptr(HollerReporter) reporter = holler_reporter_new (cli->json, start_time);
+  g_autoptr(HollerSignaling) signaling = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HollerConfig) config = holler_config_load (cli->config, &error);
+  HollerSignalingParams params = { NULL, NULL, NULL };
+  const char *uri;
 
-  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
-  if (listen)
-    g_option_context_add_main_entries (context, listen_entries, GETTEXT_PACKAGE);
+  if (config == NULL || !holler_option_parser_apply_config (parser, config, &error))
+    {
+      fprintf (stderr, "holler: %s\n", error->message);
+      return EXIT_USAGE;
+    }
+  uri = cli->signaling ? cli->signaling : "stdio:";
+  if (outgoing && holler_signaling_uri_is_routed (uri) && peer == NULL)
+    {
+      fprintf (stderr, _("holler call: whom to call? Give the callee’s id: holler call ID\n"));
+      return EXIT_USAGE;
+    }
+  params.id = cli->id;
+  params.token = cli->token;
+  params.ca_file = cli->signaling_ca;
+  if (build_call_options (cli, options, &error) && holler_call_options_validate (options, &error))
+    {
+      /* Several STUN or TURN servers: find out now which answer, while the
+       * rest starts up, so calls need not wait (the process keeps it). */
+      holler_server_watch_prepare ((const char * const *) options->stun_servers,
+                                   (const char * const *) options->turn_servers);
+    }
+  if (error != NULL
+      || !holler_media_check_plugins (&error)
+      || (signaling = holler_signaling_new_for_uri (uri, &params, &error)) == NULL)
+    {
+      fprintf (stderr, "holler: %s\n", error->message);
+      return EXIT_USAGE;
+    }
+
+  if (cli->service)
+    return run_service (cli, signaling, options, reporter, uri);
+  if (cli->record_dir != NULL)
+    {
+      fprintf (stderr, "%s\n", _("holler listen: --record-dir needs --service (or use --output ogg:FILE)"));
+      return EXIT_USAGE;
+    }
+  if (holler_media_input_is_device (options->input) && !holler_media_echo_cancel_available ())
+    warn_without_echo_cancel (reporter);
+  return run_one_call (cli, signaling, options, reporter, uri, peer, outgoing);
 }
 
-static void
-cli_options_clear (CliOptions *cli)
+static int
+run_demo (HollerCliOptions *cli, gint64 start_time)
 {
-  g_free (cli->input);
-  g_free (cli->output);
-  g_free (cli->input_device);
-  g_free (cli->output_device);
-  g_strfreev (cli->ice_addresses);
-  g_free (cli->signaling);
-  g_free (cli->keylog);
-  g_free (cli->id);
-  g_free (cli->token);
-  g_free (cli->signaling_ca);
-  g_free (cli->config);
-  g_free (cli->peer);
-  g_strfreev (cli->stun_servers);
-  g_strfreev (cli->turn_servers);
-  g_free (cli->turn_secret);
-  g_free (cli->greeting);
-  g_free (cli->record_dir);
-  g_strfreev (cli->allow);
-  g_free (cli->dtmf);
+  g_autoptr(HollerReporter) reporter = holler_reporter_new (cli->json, start_time);
+  g_autoptr(GError) error = NULL;
+
+  if (cli->duration < 0 || cli->duration > 3600)
+    {
+      fprintf (stderr, _("holler demo: bad duration %g\n"), cli->duration);
+      return EXIT_USAGE;
+    }
+  if (!holler_media_check_plugins (&error))
+    {
+      fprintf (stderr, "holler: %s\n", error->message);
+      return EXIT_USAGE;
+    }
+  return holler_demo_run (cli->duration > 0 ? cli->duration : 4, reporter);
 }
+
 
 static int
 usage (void)
@@ -530,15 +376,65 @@ usage (void)
   return EXIT_USAGE;
 }
 
+/* "holler call ID", "holler call holler:ID" (as the desktop file's scheme
+ * handler passes links): the callee, or NULL */
+static char *
+take_peer (int *argc, char ***argv)
+{
+  const char *peer;
+
+  if (*argc < 2)
+    return NULL;
+  peer = (*argv)[1];
+  if (g_ascii_strncasecmp (peer, "holler:", 7) == 0)
+    peer += 7;
+  while (*peer == '/')
+    peer++;
+  (*argc)--;
+  (*argv)++;
+  return g_strdup (peer);
+}
+
+static int
+run_command (const char *command, int argc, char **argv, gint64 start_time)
+{
+  HollerCommand which = g_str_equal (command, "call") ? HOLLER_COMMAND_CALL
+                        : g_str_equal (command, "listen") ? HOLLER_COMMAND_LISTEN : HOLLER_COMMAND_DEMO;
+  g_auto(HollerCliOptions) cli = { 0 };
+  g_autoptr(HollerOptionParser) parser = holler_option_parser_new (which, &cli);
+  g_autoptr(GOptionContext) context = g_option_context_new (which == HOLLER_COMMAND_CALL ? _("[ID]") : NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *peer = NULL;
+
+  g_option_context_set_summary (context, which == HOLLER_COMMAND_CALL ? _("Place a call.")
+                                       : which == HOLLER_COMMAND_LISTEN ? _("Wait for a call.")
+                                       : _("Run a call between two peers on loopback."));
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
+  holler_option_parser_add_to (parser, context);
+  g_option_context_add_group (context, gst_init_get_option_group ());
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      fprintf (stderr, "holler %s: %s\n", command, error->message);
+      return EXIT_USAGE;
+    }
+  if (which == HOLLER_COMMAND_CALL)
+    peer = take_peer (&argc, &argv);
+  if (argc > 1)
+    {
+      fprintf (stderr, _("holler %s: unexpected argument “%s”\n"), command, argv[1]);
+      return EXIT_USAGE;
+    }
+  gst_init (NULL, NULL);
+  if (which == HOLLER_COMMAND_DEMO)
+    return run_demo (&cli, start_time);
+  return run_peer (&cli, parser, peer, which == HOLLER_COMMAND_CALL, start_time);
+}
+
 int
 main (int argc, char **argv)
 {
   gint64 start_time = g_get_monotonic_time ();
-  g_autoptr(GOptionContext) context = NULL;
-  g_autoptr(GError) error = NULL;
-  CliOptions cli = { 0 };
   const char *command;
-  int status;
 
   setlocale (LC_ALL, "");
   /* stdout is the stdio: signaling channel: GLib's debug and info
@@ -569,75 +465,6 @@ main (int argc, char **argv)
       fprintf (stderr, _("holler: unknown command “%s”\n"), command);
       return usage ();
     }
-
-  context = g_option_context_new (g_str_equal (command, "call") ? _("[ID]") : NULL);
-  g_option_context_set_summary (context, g_str_equal (command, "call") ? _("Place a call.")
-                                       : g_str_equal (command, "listen") ? _("Wait for a call.")
-                                       : _("Run a call between two peers on loopback."));
-  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
-  if (g_str_equal (command, "demo"))
-    {
-      GOptionEntry demo_entries[] = {
-        { "duration", 'd', 0, G_OPTION_ARG_DOUBLE, &cli.duration, N_("Call length in seconds (default 4)"), N_("SECONDS") },
-        { "json", 0, 0, G_OPTION_ARG_NONE, &cli.json, N_("Report events as JSON lines on stderr"), NULL },
-        { NULL }
-      };
-      g_option_context_add_main_entries (context, demo_entries, GETTEXT_PACKAGE);
-    }
-  else
-    add_call_entries (context, &cli, g_str_equal (command, "listen"));
-  g_option_context_add_group (context, gst_init_get_option_group ());
-
   /* GOptionContext sees "holler COMMAND ..." with COMMAND as argv[0]. */
-  argc--;
-  argv++;
-  if (!g_option_context_parse (context, &argc, &argv, &error))
-    {
-      fprintf (stderr, "holler %s: %s\n", command, error->message);
-      cli_options_clear (&cli);
-      return EXIT_USAGE;
-    }
-  if (argc > 1 && g_str_equal (command, "call") && cli.peer == NULL)
-    {
-      /* holler:ID links, as the desktop file's scheme handler passes them */
-      const char *peer = argv[1];
-
-      if (g_ascii_strncasecmp (peer, "holler:", 7) == 0)
-        peer += 7;
-      while (*peer == '/')
-        peer++;
-      cli.peer = g_strdup (peer);
-      argc--;
-      argv++;
-    }
-  if (argc > 1)
-    {
-      fprintf (stderr, _("holler %s: unexpected argument “%s”\n"), command, argv[1]);
-      cli_options_clear (&cli);
-      return EXIT_USAGE;
-    }
-  gst_init (NULL, NULL);
-
-  if (g_str_equal (command, "demo"))
-    {
-      g_autoptr(HollerReporter) reporter = holler_reporter_new (cli.json, start_time);
-
-      if (cli.duration < 0 || cli.duration > 3600)
-        {
-          fprintf (stderr, _("holler demo: bad duration %g\n"), cli.duration);
-          status = EXIT_USAGE;
-        }
-      else if (!holler_media_check_plugins (&error))
-        {
-          fprintf (stderr, "holler: %s\n", error->message);
-          status = EXIT_USAGE;
-        }
-      else
-        status = holler_demo_run (cli.duration > 0 ? cli.duration : 4, reporter);
-    }
-  else
-    status = run_peer (&cli, g_str_equal (command, "call"), start_time);
-
-  cli_options_clear (&cli);
-  return status;
+  return run_command (command, argc - 1, argv + 1, start_time);
 }
