@@ -47,25 +47,16 @@ export HOLLER_BROWSER_WORK=""
 net=$(( $$ % 200 + 20 ))
 export HOLLER_TEST_ADDRESS=10.77.$net.1
 
+. "$here/../test-netns.sh"
+
 cleanup () {
-  local pids
-  pids=$(ip netns pids "$ns" 2> /dev/null)
-  [ -n "$pids" ] && kill $pids 2> /dev/null && sleep 0.3
-  pids=$(ip netns pids "$ns" 2> /dev/null)
-  [ -n "$pids" ] && kill -9 $pids 2> /dev/null
-  ip netns delete "$ns" 2> /dev/null
+  netns_cleanup
   [ -n "$HOLLER_BROWSER_WORK" ] && rm -rf "$HOLLER_BROWSER_WORK"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-ip netns add "$ns" 2> /dev/null || skip "cannot create a network namespace (no CAP_NET_ADMIN?)"
-ip -n "$ns" link set lo up
-# both ends of the pair stay in the namespace: an interface with carrier
-ip -n "$ns" link add hb0 type veth peer name hb1
-ip -n "$ns" address add "$HOLLER_TEST_ADDRESS/24" dev hb0
-ip -n "$ns" link set hb1 up
-ip -n "$ns" link set hb0 up
+netns_up hb0 hb1
 
 HOLLER_BROWSER_WORK=$(mktemp -d "${TMPDIR:-/tmp}/holler-browser-XXXXXX")
 rm -rf "$HOLLER_BROWSER_ARTIFACTS"

@@ -28,24 +28,11 @@ ns=holler-werift-$$
 net=$(( $$ % 200 + 20 ))
 export HOLLER_TEST_ADDRESS=10.78.$net.1
 
-cleanup () {
-  local pids
-  pids=$(ip netns pids "$ns" 2> /dev/null)
-  [ -n "$pids" ] && kill $pids 2> /dev/null && sleep 0.3
-  pids=$(ip netns pids "$ns" 2> /dev/null)
-  [ -n "$pids" ] && kill -9 $pids 2> /dev/null
-  ip netns delete "$ns" 2> /dev/null
-}
-trap cleanup EXIT
+. "$here/../test-netns.sh"
+trap netns_cleanup EXIT
 trap 'exit 1' INT TERM
 
-ip netns add "$ns" 2> /dev/null || skip "cannot create a network namespace (no CAP_NET_ADMIN?)"
-ip -n "$ns" link set lo up
-# both ends of the pair stay in the namespace: an interface with carrier
-ip -n "$ns" link add hw0 type veth peer name hw1
-ip -n "$ns" address add "$HOLLER_TEST_ADDRESS/24" dev hw0
-ip -n "$ns" link set hw1 up
-ip -n "$ns" link set hw0 up
+netns_up hw0 hw1
 
 rm -rf "$HOLLER_WERIFT_ARTIFACTS"
 mkdir -p "$HOLLER_WERIFT_ARTIFACTS"
