@@ -22,21 +22,20 @@ static void
 receive_dtmf (HollerCall *self, const guint8 *packet, gsize len)
 {
   HollerDtmfEvent event;
-  char digit[2] = { 0, 0 };
-  JsonObject *fields;
+  HollerCallEvent received = { .type = HOLLER_CALL_EVENT_DTMF };
+  char digit;
 
   if (self->media != NULL)
     holler_media_count_rtp (self->media, packet, len);
   if (!holler_dtmf_parse_rtp (packet, len, &event)
-      || (digit[0] = holler_dtmf_digit_for_event (event.event)) == '\0'
+      || (digit = holler_dtmf_digit_for_event (event.event)) == '\0'
       || !holler_dtmf_receiver_is_new (&self->dtmf_receiver, &event))
     return;
-  g_string_append_c (self->dtmf_received, digit[0]);
+  g_string_append_c (self->dtmf_received, digit);
   if (self->dtmf_received->len > DTMF_RECEIVED_KEEP)
     g_string_erase (self->dtmf_received, 0, self->dtmf_received->len - DTMF_RECEIVED_KEEP);
-  fields = json_object_new ();
-  json_object_set_string_member (fields, "digit", digit);
-  holler_reporter_emit (self->reporter, self->label, "dtmf", fields, _("Received DTMF %s"), digit);
+  received.dtmf.digit = digit;
+  holler_call_emit (self, &received);
 }
 
 void
@@ -109,42 +108,30 @@ on_first_audio (HollerMedia *media, gpointer user_data)
 {
   HollerCall *self = user_data;
   HollerMediaStats stats;
-  JsonObject *fields = json_object_new ();
+  HollerCallEvent event = { .type = HOLLER_CALL_EVENT_FIRST_AUDIO };
 
   holler_media_get_stats (media, &stats);
-  json_object_set_double_member (fields, "since_start_ms",
-                                 holler_reporter_elapsed_ms (self->reporter, stats.first_audio_time));
-  json_object_set_double_member (fields, "since_call_ms", (stats.first_audio_time - self->start_time) / 1000.0);
-  holler_reporter_emit (self->reporter, self->label, "first-audio", fields,
-                        _("First remote audio decoded %.0f ms after start"),
-                        holler_reporter_elapsed_ms (self->reporter, stats.first_audio_time));
+  event.time = stats.first_audio_time;
+  event.first_audio.call_start = self->start_time;
+  holler_call_emit (self, &event);
 }
 
 static void
 on_media_level (HollerMedia *media, double hz, double db, gpointer user_data)
 {
-  HollerCall *self = user_data;
-  JsonObject *fields = json_object_new ();
+  HollerCallEvent event = { .type = HOLLER_CALL_EVENT_LEVEL, .level = { hz, db } };
 
-  json_object_set_double_member (fields, "tone_hz", hz);
-  json_object_set_double_member (fields, "level_db", db);
-  holler_reporter_emit (self->reporter, self->label, "level", fields, NULL);
+  holler_call_emit (user_data, &event);
 }
 
 static void
 on_encoder_adapted (HollerMedia *media, double fraction_lost, guint loss_percent, gboolean fec, guint bitrate,
                     gpointer user_data)
 {
-  HollerCall *self = user_data;
-  JsonObject *fields = json_object_new ();
+  HollerCallEvent event = { .type = HOLLER_CALL_EVENT_ENCODER,
+                            .encoder = { fraction_lost, loss_percent, fec, bitrate } };
 
-  json_object_set_double_member (fields, "remote_fraction_lost", fraction_lost);
-  json_object_set_int_member (fields, "packet_loss_percentage", loss_percent);
-  json_object_set_boolean_member (fields, "fec", fec);
-  json_object_set_int_member (fields, "bitrate", bitrate);
-  holler_reporter_emit (self->reporter, self->label, "encoder", fields,
-                        _("The peer reports %.1f%% loss: Opus set for %u%% loss, FEC %s, %u kbit/s"),
-                        fraction_lost * 100, loss_percent, fec ? _("on") : _("off"), bitrate / 1000);
+  holler_call_emit (user_data, &event);
 }
 
 static void
@@ -156,7 +143,12 @@ on_media_error (HollerMedia *media, GError *error, gpointer user_data)
 static void
 on_media_recording_failed (HollerMedia *media, GError *error, gpointer user_data)
 {
-  holler_call_recording_failed (user_data, error);
+  HollerCallEvent event = { .type = HOLLER_CALL_EVENT_WARNING };
+
+  /* the call goes on without its recording */
+  event.warning.message = error->message;
+  event.warning.recording_error = error->message;
+  holler_call_emit (user_data, &event);
 }
 
 gboolean

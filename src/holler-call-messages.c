@@ -19,8 +19,7 @@ handle_answer (HollerCall *self, const HollerMessage *msg)
     }
   if (self->state != HOLLER_CALL_STATE_OFFERING)
     {
-      holler_reporter_emit (self->reporter, self->label, "warning", json_object_new (),
-                            _("Ignoring an answer in state %s"), holler_call_state_to_string (self->state));
+      holler_call_warn (self, _("Ignoring an answer in state %s"), holler_call_state_to_string (self->state));
       return;
     }
   self->remote = holler_sdp_parse (msg->sdp, HOLLER_SDP_ANSWER, &error);
@@ -58,9 +57,7 @@ handle_candidate (HollerCall *self, const HollerMessage *msg)
 {
   if (!candidate_is_ours (self, msg))
     {
-      holler_reporter_emit (self->reporter, self->label, "warning", json_object_new (),
-                            _("Ignoring a candidate for unknown media “%s”"),
-                            msg->sdp_mid ? msg->sdp_mid : "?");
+      holler_call_warn (self, _("Ignoring a candidate for unknown media “%s”"), msg->sdp_mid ? msg->sdp_mid : "?");
       return;
     }
   if (msg->type == HOLLER_MESSAGE_END_OF_CANDIDATES)
@@ -102,7 +99,7 @@ handle_error (HollerCall *self, const HollerMessage *msg)
                                msg->text ? msg->text : safe, safe);
   /* Once media flows, a hiccup on the relay does not end the call */
   if (self->state == HOLLER_CALL_STATE_ACTIVE)
-    holler_reporter_emit (self->reporter, self->label, "warning", json_object_new (), "%s", message);
+    holler_call_warn (self, "%s", message);
   else
     holler_call_end (self, safe, TRUE, FALSE, message);
 }
@@ -119,8 +116,7 @@ holler_call_handle_message (HollerCall *self, const HollerMessage *msg)
       if (self->outgoing || self->restart_offered)
         handle_answer (self, msg);
       else
-        holler_reporter_emit (self->reporter, self->label, "warning", json_object_new (),
-                              _("Ignoring an answer: we did not make an offer"));
+        holler_call_warn (self, _("Ignoring an answer: we did not make an offer"));
       break;
     case HOLLER_MESSAGE_OFFER:
       holler_call_handle_reoffer (self, msg);
@@ -134,8 +130,11 @@ holler_call_handle_message (HollerCall *self, const HollerMessage *msg)
       break;
     case HOLLER_MESSAGE_RINGING:
       if (self->outgoing && self->state == HOLLER_CALL_STATE_OFFERING)
-        holler_reporter_emit (self->reporter, self->label, "ringing", json_object_new (),
-                              _("Ringing at %s…"), self->peer ? self->peer : _("the peer"));
+        {
+          HollerCallEvent event = { .type = HOLLER_CALL_EVENT_RINGING, .ringing.peer = self->peer };
+
+          holler_call_emit (self, &event);
+        }
       break;
     case HOLLER_MESSAGE_ERROR:
       handle_error (self, msg);

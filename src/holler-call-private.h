@@ -9,6 +9,7 @@
 #include "holler-dtls.h"
 #include "holler-srtp.h"
 #include "holler-dtmf.h"
+#include "holler-call-event.h"
 
 G_BEGIN_DECLS
 
@@ -21,7 +22,6 @@ struct _HollerCall
   gboolean outgoing;
   HollerCallState state;
   HollerCallOptions *options;
-  HollerReporter *reporter;
   HollerSignaling *signaling;
   gboolean signaling_lost;
 
@@ -57,12 +57,17 @@ struct _HollerCall
 
   guint connect_timeout_id;
   guint duration_id;
+  guint stats_id;                 /* periodic "stats" events, when asked for */
   gboolean ending;
   char *end_reason;
   gboolean failed;
 };
 
 /* holler-call.c */
+/* Tells the front ends: the "event" signal; sets @event->time if 0 */
+void holler_call_emit (HollerCall *self, HollerCallEvent *event);
+void holler_call_warn (HollerCall *self, const char *format, ...) G_GNUC_PRINTF (2, 3);
+void holler_call_emit_stats (HollerCall *self, gboolean final);
 void holler_call_send_message (HollerCall *self, HollerMessage *msg);
 void holler_call_end (HollerCall *self, const char *reason, gboolean failed, gboolean send_bye,
                       const char *message);
@@ -72,8 +77,6 @@ void holler_call_add_remote_candidate (HollerCall *self, const char *candidate);
 void holler_call_set_state (HollerCall *self, HollerCallState state);
 void holler_call_restart_connect_timeout (HollerCall *self);
 gboolean holler_call_apply_remote (HollerCall *self, GError **error);
-/* the recording failed (the call goes on): report it, emit "recording-failed" */
-void holler_call_recording_failed (HollerCall *self, const GError *error);
 
 /* holler-call-media.c */
 void holler_call_on_ice_data (const guint8 *data, gsize len, gpointer user_data);

@@ -2,20 +2,18 @@
 #pragma once
 
 #include "holler-reporter.h"
-#include "holler-ice.h"
-#include "holler-media.h"
+#include "holler-call.h"
 #include "holler-srtp.h"
 
 G_BEGIN_DECLS
 
-/* "selected-pair": both candidates' types and addresses */
-void holler_call_report_pair  (HollerReporter *reporter, const char *label, const HollerIcePair *pair);
-/* "stats": packets, bytes, loss, jitter, SRTP failures, received tone */
-void holler_call_report_stats (HollerReporter *reporter, const char *label, const HollerMediaStats *stats,
-                               const HollerSrtpStats *srtp);
+/* Prints every event of @call through @reporter (human lines or --json
+ * objects, "peer" set to the call's label) for as long as the call lives.
+ * Periodic statistics are left out: only the final "stats" is printed. */
+void holler_call_report_follow (HollerCall *call, HollerReporter *reporter);
 
-/* "warning" with "recording_error": the recording stopped, the call goes on */
-void holler_call_report_recording_failed (HollerReporter *reporter, const char *label, const GError *error);
+/* One event, as holler_call_report_follow() prints it */
+void holler_call_report_event (HollerReporter *reporter, const char *label, const HollerCallEvent *event);
 
 /* Appends one line with the call's SRTP keys to @path (NULL: nothing);
  * debugging only: anyone with the file can decrypt the call. */

@@ -16,17 +16,11 @@
 static void
 report_restart (HollerCall *self, const char *phase, const char *why)
 {
-  JsonObject *fields = json_object_new ();
+  HollerCallEvent event = { .type = HOLLER_CALL_EVENT_ICE_RESTART };
 
-  json_object_set_string_member (fields, "phase", phase);
-  if (why != NULL)
-    json_object_set_string_member (fields, "why", why);
-  if (g_str_equal (phase, "started"))
-    holler_reporter_emit (self->reporter, self->label, "ice-restart", fields,
-                          _("Restarting ICE: %s"), why);
-  else
-    holler_reporter_emit (self->reporter, self->label, "ice-restart", fields,
-                          _("ICE restart done: audio continues on the new path"));
+  event.ice_restart.done = !g_str_equal (phase, "started");
+  event.ice_restart.why = why;
+  holler_call_emit (self, &event);
 }
 
 static gboolean
@@ -59,8 +53,7 @@ gather_restart (HollerCall *self)
 
   self->restart_gather_failed = !holler_ice_gather (self->ice, &error);
   if (self->restart_gather_failed)
-    holler_reporter_emit (self->reporter, self->label, "warning", json_object_new (),
-                          "%s", error->message);
+    holler_call_warn (self, "%s", error->message);
 }
 
 void
@@ -152,9 +145,8 @@ take_remote (HollerCall *self, HollerSdpDescription *remote)
 static void
 ignore_description (HollerCall *self, gboolean offer, const GError *error)
 {
-  holler_reporter_emit (self->reporter, self->label, "warning", json_object_new (),
-                        offer ? _("Ignoring the peer's new offer: %s") : _("Ignoring the peer's new answer: %s"),
-                        error->message);
+  holler_call_warn (self, offer ? _("Ignoring the peer's new offer: %s") : _("Ignoring the peer's new answer: %s"),
+                    error->message);
 }
 
 /* An offer during the call: an ICE restart if its credentials are new,
@@ -170,8 +162,7 @@ holler_call_handle_reoffer (HollerCall *self, const HollerMessage *msg)
 
   if (self->state != HOLLER_CALL_STATE_ACTIVE || self->remote == NULL)
     {
-      holler_reporter_emit (self->reporter, self->label, "warning", json_object_new (),
-                            _("Ignoring an offer in state %s"), holler_call_state_to_string (self->state));
+      holler_call_warn (self, _("Ignoring an offer in state %s"), holler_call_state_to_string (self->state));
       return;
     }
   if (self->restart_offered && self->outgoing)

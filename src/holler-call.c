@@ -11,14 +11,13 @@
 #include "holler-dtls.h"
 #include "holler-srtp.h"
 #include "holler-error.h"
-#include "holler-call-report.h"
 #include "holler-dtmf.h"
 
 #define DTLS_TIMEOUT_MS 15000
 #define OPUS_PT 111
 #define DTMF_PT 101               /* telephone-event/48000 in our offers */
 
-enum { SIGNAL_STATE_CHANGED, SIGNAL_ENDED, SIGNAL_RECORDING_FAILED, N_SIGNALS };
+enum { SIGNAL_STATE_CHANGED, SIGNAL_EVENT, SIGNAL_ENDED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 
@@ -59,17 +58,36 @@ holler_call_fail (HollerCall *self, const GError *error)
 }
 
 void
+holler_call_emit (HollerCall *self, HollerCallEvent *event)
+{
+  if (event->time == 0)
+    event->time = g_get_monotonic_time ();
+  g_signal_emit (self, signals[SIGNAL_EVENT], 0, event);
+}
+
+void
+holler_call_warn (HollerCall *self, const char *format, ...)
+{
+  g_autofree char *text = NULL;
+  HollerCallEvent event = { .type = HOLLER_CALL_EVENT_WARNING };
+  va_list args;
+
+  va_start (args, format);
+  text = g_strdup_vprintf (format, args);
+  va_end (args);
+  event.warning.message = text;
+  holler_call_emit (self, &event);
+}
+
+void
 holler_call_set_state (HollerCall *self, HollerCallState state)
 {
-  JsonObject *fields;
+  HollerCallEvent event = { .type = HOLLER_CALL_EVENT_STATE, .state.state = state };
 
   if (self->state == state)
     return;
   self->state = state;
-  fields = json_object_new ();
-  json_object_set_string_member (fields, "state", holler_call_state_to_string (state));
-  holler_reporter_emit (self->reporter, self->label, "state", fields,
-                        _("Call state: %s"), holler_call_state_to_string (state));
+  holler_call_emit (self, &event);
   g_signal_emit (self, signals[SIGNAL_STATE_CHANGED], 0, (guint) state);
 }
 
@@ -124,18 +142,10 @@ on_duration_elapsed (gpointer user_data)
 void
 holler_call_emit_pair (HollerCall *self)
 {
-  HollerIcePair pair;
+  HollerCallEvent event = { .type = HOLLER_CALL_EVENT_SELECTED_PAIR };
 
-  if (holler_ice_get_selected_pair (self->ice, &pair))
-    holler_call_report_pair (self->reporter, self->label, &pair);
-}
-
-/* Reported here (the signal is the call's); connected in holler-call-media.c */
-void
-holler_call_recording_failed (HollerCall *self, const GError *error)
-{
-  holler_call_report_recording_failed (self->reporter, self->label, error);
-  g_signal_emit (self, signals[SIGNAL_RECORDING_FAILED], 0, error->message);
+  if (holler_ice_get_selected_pair (self->ice, &event.pair))
+    holler_call_emit (self, &event);
 }
 
 /* --dtmf: once, when the call becomes active; a peer without
@@ -146,13 +156,7 @@ send_dtmf_option (HollerCall *self)
   g_autoptr(GError) error = NULL;
 
   if (!holler_call_send_dtmf (self, self->options->dtmf, &error))
-    {
-      JsonObject *fields = json_object_new ();
-
-      json_object_set_string_member (fields, "message", error->message);
-      holler_reporter_emit (self->reporter, self->label, "warning", fields,
-                            _("Cannot send DTMF: %s"), error->message);
-    }
+    holler_call_warn (self, _("Cannot send DTMF: %s"), error->message);
 }
 
 static void
@@ -161,19 +165,14 @@ on_dtls_connected (HollerDtls *dtls, gpointer user_data)
   HollerCall *self = user_data;
   g_autoptr(GError) error = NULL;
   HollerSrtpKeys keys;
-  JsonObject *fields = json_object_new ();
+  HollerCallEvent event = { .type = HOLLER_CALL_EVENT_DTLS };
 
   holler_dtls_get_srtp_keys (dtls, &keys);
-  json_object_set_string_member (fields, "state", "connected");
-  json_object_set_string_member (fields, "role", self->dtls_client ? "client" : "server");
-  json_object_set_string_member (fields, "cipher", holler_dtls_get_cipher (dtls));
-  json_object_set_string_member (fields, "srtp_profile", holler_srtp_profile_name (keys.profile));
-  json_object_set_boolean_member (fields, "fingerprint_verified", TRUE);
-  holler_reporter_emit (self->reporter, self->label, "dtls", fields,
-                        _("DTLS connected as %s (%s, %s); peer certificate matches its fingerprint"),
-                        self->dtls_client ? "client" : "server", holler_dtls_get_cipher (dtls),
-                        holler_srtp_profile_name (keys.profile));
+  event.dtls.client = self->dtls_client;
+  event.dtls.cipher = holler_dtls_get_cipher (dtls);
+  event.dtls.srtp_profile = holler_srtp_profile_name (keys.profile);
   memset (&keys, 0, sizeof keys);
+  holler_call_emit (self, &event);
 
   if (!holler_call_start_media (self, &error))
     {
@@ -241,12 +240,7 @@ on_ice_failed (HollerIce *ice, GError *error, gpointer user_data)
 static void
 on_ice_warning (HollerIce *ice, const char *text, gpointer user_data)
 {
-  HollerCall *self = user_data;
-
-  JsonObject *fields = json_object_new ();
-
-  json_object_set_string_member (fields, "message", text);
-  holler_reporter_emit (self->reporter, self->label, "warning", fields, "%s", text);
+  holler_call_warn (user_data, "%s", text);
 }
 
 static void
@@ -314,15 +308,10 @@ holler_call_add_remote_candidate (HollerCall *self, const char *candidate)
 {
   g_autoptr(GError) error = NULL;
 
-  JsonObject *fields;
-
-  if (holler_ice_add_remote_candidate (self->ice, candidate, &error))
-    return;
   /* with the text, so a script can tell which candidates a browser sent
    * that we skip (mDNS names, TCP) */
-  fields = json_object_new ();
-  json_object_set_string_member (fields, "message", error->message);
-  holler_reporter_emit (self->reporter, self->label, "warning", fields, "%s", error->message);
+  if (!holler_ice_add_remote_candidate (self->ice, candidate, &error))
+    holler_call_warn (self, "%s", error->message);
 }
 
 /* Credentials, then every candidate we have so far. */
@@ -434,31 +423,29 @@ holler_call_hangup (HollerCall *self, const char *reason)
 
 /* --- ending --- */
 
-static void
-report_stats (HollerCall *self)
+void
+holler_call_emit_stats (HollerCall *self, gboolean final)
 {
-  HollerMediaStats stats = { 0 };
-  HollerSrtpStats srtp = { 0 };
+  HollerCallEvent event = { .type = HOLLER_CALL_EVENT_STATS, .stats.final = final };
 
   if (self->media != NULL)
-    holler_media_get_stats (self->media, &stats);
+    holler_media_get_stats (self->media, &event.stats.media);
   if (self->srtp != NULL)
-    holler_srtp_get_stats (self->srtp, &srtp);
-  holler_call_report_stats (self->reporter, self->label, &stats, &srtp);
+    holler_srtp_get_stats (self->srtp, &event.stats.srtp);
+  holler_call_emit (self, &event);
 }
 
 static void
 finish_end (HollerCall *self)
 {
-  JsonObject *fields = json_object_new ();
+  HollerCallEvent event = { .type = HOLLER_CALL_EVENT_ENDED };
 
   if (self->ice != NULL)
     holler_ice_close (self->ice);
   holler_call_set_state (self, HOLLER_CALL_STATE_ENDED);
-  json_object_set_string_member (fields, "reason", self->end_reason);
-  json_object_set_boolean_member (fields, "failed", self->failed);
-  holler_reporter_emit (self->reporter, self->label, "ended", fields,
-                        self->failed ? _("Call failed: %s") : _("Call ended: %s"), self->end_reason);
+  event.ended.reason = self->end_reason;
+  event.ended.failed = self->failed;
+  holler_call_emit (self, &event);
   g_signal_emit (self, signals[SIGNAL_ENDED], 0);
 }
 
@@ -492,11 +479,12 @@ holler_call_end (HollerCall *self, const char *reason, gboolean failed, gboolean
 
   if (message != NULL)
     {
-      JsonObject *fields = json_object_new ();
+      HollerCallEvent event = { .type = HOLLER_CALL_EVENT_ENDING };
 
-      json_object_set_string_member (fields, "reason", reason);
-      json_object_set_string_member (fields, "message", message);
-      holler_reporter_emit (self->reporter, self->label, failed ? "error" : "info", fields, "%s", message);
+      event.ending.reason = reason;
+      event.ending.message = message;
+      event.ending.failed = failed;
+      holler_call_emit (self, &event);
     }
   if (send_bye)
     {
@@ -507,7 +495,8 @@ holler_call_end (HollerCall *self, const char *reason, gboolean failed, gboolean
     }
   if (self->dtls != NULL)
     holler_dtls_shutdown (self->dtls);
-  report_stats (self);
+  g_clear_handle_id (&self->stats_id, g_source_remove);
+  holler_call_emit_stats (self, TRUE);
 
   if (self->media != NULL)
     holler_media_stop_async (self->media, NULL, on_media_stopped, g_object_ref (self));
@@ -525,6 +514,7 @@ holler_call_dispose (GObject *object)
   g_clear_handle_id (&self->connect_timeout_id, g_source_remove);
   g_clear_handle_id (&self->duration_id, g_source_remove);
   g_clear_handle_id (&self->restart_timeout_id, g_source_remove);
+  g_clear_handle_id (&self->stats_id, g_source_remove);
   /* Stop the sender before dropping what it uses. */
   g_clear_object (&self->media);
   g_clear_pointer (&self->srtp, holler_srtp_free);
@@ -552,7 +542,6 @@ holler_call_finalize (GObject *object)
   g_ptr_array_unref (self->early_dtls);
   g_string_free (self->dtmf_received, TRUE);
   holler_call_options_free (self->options);
-  holler_reporter_unref (self->reporter);
   G_OBJECT_CLASS (holler_call_parent_class)->finalize (object);
 }
 
@@ -570,9 +559,9 @@ holler_call_class_init (HollerCallClass *klass)
   signals[SIGNAL_ENDED] = g_signal_new ("ended", G_TYPE_FROM_CLASS (klass),
                                         G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                         G_TYPE_NONE, 0);
-  signals[SIGNAL_RECORDING_FAILED] = g_signal_new ("recording-failed", G_TYPE_FROM_CLASS (klass),
-                                                   G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
-                                                   G_TYPE_NONE, 1, G_TYPE_STRING);
+  signals[SIGNAL_EVENT] = g_signal_new ("event", G_TYPE_FROM_CLASS (klass),
+                                        G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                        G_TYPE_NONE, 1, G_TYPE_POINTER);
 }
 
 static guint32
@@ -616,7 +605,7 @@ holler_call_init (HollerCall *self)
 }
 
 static HollerCall *
-call_new (HollerSignaling *signaling, const HollerCallOptions *options, HollerReporter *reporter,
+call_new (HollerSignaling *signaling, const HollerCallOptions *options,
           const char *label, const char *peer, gboolean outgoing)
 {
   HollerCall *self = g_object_new (HOLLER_TYPE_CALL, NULL);
@@ -624,7 +613,6 @@ call_new (HollerSignaling *signaling, const HollerCallOptions *options, HollerRe
   self->peer = g_strdup (peer);
   self->signaling = g_object_ref (signaling);
   self->options = holler_call_options_copy (options);
-  self->reporter = holler_reporter_ref (reporter);
   self->label = g_strdup (label);
   self->outgoing = outgoing;
   return self;
@@ -632,17 +620,16 @@ call_new (HollerSignaling *signaling, const HollerCallOptions *options, HollerRe
 
 HollerCall *
 holler_call_new_outgoing (HollerSignaling *signaling, const char *peer, const HollerCallOptions *options,
-                          HollerReporter *reporter, const char *label)
+                          const char *label)
 {
-  return call_new (signaling, options, reporter, label, peer, TRUE);
+  return call_new (signaling, options, label, peer, TRUE);
 }
 
 HollerCall *
 holler_call_new_incoming (HollerSignaling *signaling, const HollerMessage *offer,
-                          const HollerCallOptions *options, HollerReporter *reporter,
-                          const char *label, GError **error)
+                          const HollerCallOptions *options, const char *label, GError **error)
 {
-  g_autoptr(HollerCall) self = call_new (signaling, options, reporter, label, offer->from, FALSE);
+  g_autoptr(HollerCall) self = call_new (signaling, options, label, offer->from, FALSE);
 
   self->start_time = g_get_monotonic_time ();
   self->remote = holler_sdp_parse (offer->sdp, HOLLER_SDP_OFFER, error);
@@ -653,9 +640,15 @@ holler_call_new_incoming (HollerSignaling *signaling, const HollerMessage *offer
   self->opus_pt = self->remote->opus_pt;
   self->dtmf_pt = self->remote->dtmf_pt;
   self->mid_ext_id = self->remote->mid_ext_id;
+  return g_steal_pointer (&self);
+}
+
+void
+holler_call_ring (HollerCall *self)
+{
+  g_return_if_fail (!self->outgoing && self->state == HOLLER_CALL_STATE_NEW);
   holler_call_set_state (self, HOLLER_CALL_STATE_RINGING);
   holler_call_restart_connect_timeout (self);
-  return g_steal_pointer (&self);
 }
 
 HollerCallState
@@ -718,6 +711,24 @@ holler_call_get_muted (HollerCall *self)
   return self->muted;
 }
 
+static gboolean
+on_stats_tick (gpointer user_data)
+{
+  HollerCall *self = user_data;
+
+  if (self->state == HOLLER_CALL_STATE_ACTIVE && !self->ending)
+    holler_call_emit_stats (self, FALSE);
+  return G_SOURCE_CONTINUE;
+}
+
+void
+holler_call_set_stats_interval (HollerCall *self, guint interval_ms)
+{
+  g_clear_handle_id (&self->stats_id, g_source_remove);
+  if (interval_ms > 0 && !self->ending)
+    self->stats_id = g_timeout_add (interval_ms, on_stats_tick, self);
+}
+
 guint
 holler_call_get_ice_restarts (HollerCall *self)
 {
@@ -733,7 +744,7 @@ holler_call_get_label (HollerCall *self)
 gboolean
 holler_call_send_dtmf (HollerCall *self, const char *digits, GError **error)
 {
-  JsonObject *fields;
+  HollerCallEvent event = { .type = HOLLER_CALL_EVENT_DTMF_SENT, .dtmf_sent.digits = digits };
 
   g_return_val_if_fail (HOLLER_IS_CALL (self), FALSE);
   if (!holler_dtmf_check_digits (digits, error))
@@ -751,9 +762,7 @@ holler_call_send_dtmf (HollerCall *self, const char *digits, GError **error)
     }
   if (!holler_media_send_dtmf (self->media, digits, error))
     return FALSE;
-  fields = json_object_new ();
-  json_object_set_string_member (fields, "digits", digits);
-  holler_reporter_emit (self->reporter, self->label, "dtmf-sent", fields, _("Sending DTMF %s"), digits);
+  holler_call_emit (self, &event);
   return TRUE;
 }
 

@@ -4,9 +4,9 @@
 #include <glib-object.h>
 #include "holler-message.h"
 #include "holler-options.h"
-#include "holler-reporter.h"
 #include "holler-media.h"
 #include "holler-ice.h"
+#include "holler-call-event.h"
 #include "signaling/holler-signaling.h"
 
 G_BEGIN_DECLS
@@ -29,21 +29,27 @@ G_DECLARE_FINAL_TYPE (HollerCall, holler_call, HOLLER, CALL, GObject)
  * Messages from the signaling backend are handed in by its owner with
  * holler_call_handle_message(); the call sends through the backend.
  *
+ * What the call learns goes out as events; it never prints anything.
  * Signals:
- *   "state-changed" (guint state)
- *   "ended"  ()   after media is stopped and files are closed; see
- *                 holler_call_get_end_reason() and holler_call_failed()
- *   "recording-failed" (const char *message)  the recording (an ogg:
- *                 output) stopped, e.g. on a full disk; the call goes on
+ *   "event" (const HollerCallEvent *event)  everything: state, pair, DTLS,
+ *                 first audio, level, DTMF, ICE restart, warnings, stats,
+ *                 end (holler-call-event.h); subscribe before starting
+ *   "state-changed" (guint state)  the same as a "state" event, for
+ *                 owners that only follow the state
+ *   "ended"  ()   after the "ended" event: media stopped, files closed;
+ *                 see holler_call_get_end_reason() and holler_call_failed()
  */
 /* @peer: the callee's id on a routed backend (put in "to"), or NULL */
 HollerCall *holler_call_new_outgoing (HollerSignaling *signaling, const char *peer,
-                                      const HollerCallOptions *options,
-                                      HollerReporter *reporter, const char *label);
-/* Parses the offer; NULL with HOLLER_ERROR_INVALID_SDP when it is unusable. */
+                                      const HollerCallOptions *options, const char *label);
+/* Parses the offer; NULL with HOLLER_ERROR_INVALID_SDP when it is unusable.
+ * The call is "new" until holler_call_ring(). */
 HollerCall *holler_call_new_incoming (HollerSignaling *signaling, const HollerMessage *offer,
-                                      const HollerCallOptions *options, HollerReporter *reporter,
-                                      const char *label, GError **error);
+                                      const HollerCallOptions *options, const char *label,
+                                      GError **error);
+/* Incoming: rings (state "ringing"), waiting for holler_call_answer() or
+ * a hangup; the connect timeout runs from here. */
+void     holler_call_ring   (HollerCall *self);
 
 /* Outgoing: gather and send the offer. */
 gboolean holler_call_start  (HollerCall *self, GError **error);
@@ -71,6 +77,9 @@ gboolean holler_call_get_muted (HollerCall *self);
 gboolean holler_call_send_dtmf (HollerCall *self, const char *digits, GError **error);
 /* The last digits received (up to 16, oldest first), "" when none */
 const char *holler_call_get_dtmf_received (HollerCall *self);
+/* Emits a "stats" event (final FALSE) every @interval_ms while the call is
+ * active, for front ends that show live numbers; 0 stops them. */
+void     holler_call_set_stats_interval (HollerCall *self, guint interval_ms);
 /* How many ICE restarts completed */
 guint    holler_call_get_ice_restarts (HollerCall *self);
 

@@ -10,8 +10,9 @@
 #include "holler-daemon.h"
 #include "holler-sidecar.h"
 #include "holler-error.h"
+#include "holler-call-report.h"
 
-enum { SIGNAL_CALL_ADDED, SIGNAL_CALL_CHANGED, SIGNAL_CALL_REMOVED, SIGNAL_FINISHED, N_SIGNALS };
+enum { SIGNAL_CALL_ADDED, SIGNAL_CALL_REMOVED, SIGNAL_FINISHED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 typedef struct {
@@ -125,28 +126,21 @@ on_call_ended (HollerCall *call, gpointer user_data)
   maybe_finish (self);
 }
 
-static void
-on_call_state_changed (HollerCall *call, guint state, gpointer user_data)
-{
-  Entry *e = user_data;
-
-  g_signal_emit (e->daemon, signals[SIGNAL_CALL_CHANGED], 0, &e->pub);
-}
-
 /* The call goes on without its recording: say so in the sidecar (if the
- * disk still takes it; the final write has room set aside) and on D-Bus. */
+ * disk still takes it; the final write has room set aside). D-Bus hears
+ * it from the call itself. */
 static void
-on_recording_failed (HollerCall *call, const char *message, gpointer user_data)
+on_call_event (HollerCall *call, const HollerCallEvent *event, gpointer user_data)
 {
   Entry *e = user_data;
   g_autoptr(GError) error = NULL;
 
-  if (e->pub.recording_error != NULL)
+  if (event->type != HOLLER_CALL_EVENT_WARNING || event->warning.recording_error == NULL
+      || e->pub.recording_error != NULL)
     return;
-  e->pub.recording_error = g_strdup (message);
+  e->pub.recording_error = g_strdup (event->warning.recording_error);
   if (e->pub.sidecar != NULL && !holler_sidecar_write (&e->pub, FALSE, &error))
     report (e->daemon, "warning", NULL, _("Could not write %s: %s"), e->pub.sidecar, error->message);
-  g_signal_emit (e->daemon, signals[SIGNAL_CALL_CHANGED], 0, &e->pub);
 }
 
 static void
@@ -231,8 +225,7 @@ adopt (HollerDaemon *self, Entry *e)
 
   g_ptr_array_add (self->entries, e);
   g_signal_connect (e->pub.call, "ended", G_CALLBACK (on_call_ended), e);
-  g_signal_connect (e->pub.call, "state-changed", G_CALLBACK (on_call_state_changed), e);
-  g_signal_connect (e->pub.call, "recording-failed", G_CALLBACK (on_recording_failed), e);
+  g_signal_connect (e->pub.call, "event", G_CALLBACK (on_call_event), e);
   if (e->pub.sidecar != NULL && !holler_sidecar_write (&e->pub, FALSE, &error))
     report (self, "warning", NULL, _("Could not write %s: %s"), e->pub.sidecar, error->message);
   g_signal_emit (self, signals[SIGNAL_CALL_ADDED], 0, &e->pub);
@@ -262,7 +255,7 @@ accept_offer (HollerDaemon *self, const HollerMessage *msg)
   e = add_entry (self, FALSE);
   label = g_strdup_printf ("call-%u", e->pub.number);
   options = options_for (self, e, msg->from);
-  e->pub.call = holler_call_new_incoming (self->signaling, msg, options, self->reporter, label, &error);
+  e->pub.call = holler_call_new_incoming (self->signaling, msg, options, label, &error);
   if (e->pub.call == NULL)
     {
       report (self, "error", msg->from, _("Rejecting the offer from %s: %s"), msg->from, error->message);
@@ -270,6 +263,8 @@ accept_offer (HollerDaemon *self, const HollerMessage *msg)
       entry_free (e);
       return;
     }
+  holler_call_report_follow (e->pub.call, self->reporter);
+  holler_call_ring (e->pub.call);
   adopt (self, e);
   report (self, "incoming", msg->from, _("Incoming call from %s (call %u)"), msg->from, e->pub.number);
   ringing->to = g_strdup (msg->from);
@@ -367,8 +362,6 @@ holler_daemon_class_init (HollerDaemonClass *klass)
 
   signals[SIGNAL_CALL_ADDED] = g_signal_new ("call-added", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                              0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_POINTER);
-  signals[SIGNAL_CALL_CHANGED] = g_signal_new ("call-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                                               0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_POINTER);
   signals[SIGNAL_CALL_REMOVED] = g_signal_new ("call-removed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                                0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_UINT);
   signals[SIGNAL_FINISHED] = g_signal_new ("finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
@@ -480,7 +473,8 @@ holler_daemon_place_call (HollerDaemon *self, const char *peer, GError **error)
   e = add_entry (self, TRUE);
   label = g_strdup_printf ("call-%u", e->pub.number);
   options = options_for (self, e, peer);
-  e->pub.call = holler_call_new_outgoing (self->signaling, peer, options, self->reporter, label);
+  e->pub.call = holler_call_new_outgoing (self->signaling, peer, options, label);
+  holler_call_report_follow (e->pub.call, self->reporter);
   adopt (self, e);
   if (!holler_call_start (e->pub.call, error))
     {

@@ -3,6 +3,7 @@
 
 #include <glib-object.h>
 #include "holler-call.h"
+#include "holler-reporter.h"
 
 G_BEGIN_DECLS
 
@@ -33,9 +34,8 @@ typedef struct {
  * at once, each with its own HollerCall, under the policy above.
  *
  * Signals:
- *   "call-added"   (gpointer HollerDaemonCall *)
- *   "call-changed" (gpointer HollerDaemonCall *)   its state changed, or
- *                                                  its recording stopped
+ *   "call-added"   (gpointer HollerDaemonCall *)   follow it with the
+ *                                      call's own "event" signal
  *   "call-removed" (guint number)                  ended and written
  *   "finished"     ()   after holler_daemon_stop() every call has ended,
  *                       or signaling is gone for good

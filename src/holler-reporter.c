@@ -75,54 +75,65 @@ print_line (HollerReporter *self, const char *who, const char *text)
     self->after_line (self->line_data);
 }
 
+gint64
+holler_reporter_get_start_time (HollerReporter *self)
+{
+  return self->start_time;
+}
+
+void
+holler_reporter_emit_json (HollerReporter *self, const char *who, const char *event, gint64 time,
+                           JsonObject *fields)
+{
+  g_autoptr(JsonObject) obj = json_object_new ();
+  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+  g_autofree char *text = NULL;
+  GList *members = json_object_get_members (fields);
+
+  json_object_set_string_member (obj, "event", event);
+  if (who != NULL)
+    json_object_set_string_member (obj, "peer", who);
+  json_object_set_double_member (obj, "t_ms", holler_reporter_elapsed_ms (self, time ? time : g_get_monotonic_time ()));
+  for (GList *l = members; l != NULL; l = l->next)
+    json_object_set_member (obj, l->data, json_object_dup_member (fields, l->data));
+  g_list_free (members);
+  json_object_unref (fields);
+  json_node_set_object (node, obj);
+  text = json_to_string (node, FALSE);
+  print_line (self, NULL, text);
+}
+
+void
+holler_reporter_emit_text (HollerReporter *self, const char *who, const char *text)
+{
+  print_line (self, who, text);
+}
+
 void
 holler_reporter_emit (HollerReporter *self, const char *who, const char *event,
                       JsonObject *fields, const char *human_format, ...)
 {
-  if (self->json)
-    {
-      g_autoptr(JsonObject) obj = json_object_new ();
-      g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
-      g_autofree char *text = NULL;
+  g_autofree char *text = NULL;
 
-      json_object_set_string_member (obj, "event", event);
-      if (who != NULL)
-        json_object_set_string_member (obj, "peer", who);
-      json_object_set_double_member (obj, "t_ms",
-                                     holler_reporter_elapsed_ms (self, g_get_monotonic_time ()));
-      /* the human text, unless the fields carry their own */
-      if (human_format != NULL && (fields == NULL || !json_object_has_member (fields, "message")))
-        {
-          va_list args;
-          g_autofree char *message = NULL;
-
-          va_start (args, human_format);
-          message = g_strdup_vprintf (human_format, args);
-          va_end (args);
-          json_object_set_string_member (obj, "message", message);
-        }
-      if (fields != NULL)
-        {
-          GList *members = json_object_get_members (fields);
-
-          for (GList *l = members; l != NULL; l = l->next)
-            json_object_set_member (obj, l->data, json_object_dup_member (fields, l->data));
-          g_list_free (members);
-        }
-      json_node_set_object (node, obj);
-      text = json_to_string (node, FALSE);
-      print_line (self, NULL, text);
-    }
-  else if (human_format != NULL)
+  if (human_format != NULL)
     {
       va_list args;
-      g_autofree char *text = NULL;
 
       va_start (args, human_format);
       text = g_strdup_vprintf (human_format, args);
       va_end (args);
-      print_line (self, who, text);
     }
+  if (self->json)
+    {
+      if (fields == NULL)
+        fields = json_object_new ();
+      /* the human text, unless the fields carry their own */
+      if (text != NULL && !json_object_has_member (fields, "message"))
+        json_object_set_string_member (fields, "message", text);
+      holler_reporter_emit_json (self, who, event, 0, g_steal_pointer (&fields));
+    }
+  else if (text != NULL)
+    print_line (self, who, text);
   if (fields != NULL)
     json_object_unref (fields);
 }

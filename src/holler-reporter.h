@@ -25,6 +25,17 @@ double   holler_reporter_elapsed_ms (HollerReporter *self, gint64 monotonic_time
 void holler_reporter_emit (HollerReporter *self, const char *who, const char *event,
                            JsonObject *fields, const char *human_format, ...) G_GNUC_PRINTF (5, 6);
 
+/* The parts of holler_reporter_emit(), for encoders of their own (a
+ * call's events, holler-call-report.c). emit_json takes @fields (the
+ * event's members, "message" included) and prints them after "event",
+ * "peer" and "t_ms" (from @time, a monotonic time; 0: now), in JSON mode
+ * or not; emit_text prints one line for people, "[who] text". */
+void holler_reporter_emit_json (HollerReporter *self, const char *who, const char *event, gint64 time,
+                                JsonObject *fields);
+void holler_reporter_emit_text (HollerReporter *self, const char *who, const char *text);
+/* The start_time given to holler_reporter_new() (or its default) */
+gint64 holler_reporter_get_start_time (HollerReporter *self);
+
 /* Something else drawing on stderr (the interactive status line) gets
  * @before called ahead of every line the reporter prints, and @after
  * once the line is out, so it can clear and redraw itself. NULLs unset. */

@@ -5,8 +5,9 @@
 #include <glib/gi18n.h>
 #include "holler-runner.h"
 #include "holler-error.h"
+#include "holler-call-report.h"
 
-enum { SIGNAL_FINISHED, SIGNAL_INCOMING, N_SIGNALS };
+enum { SIGNAL_FINISHED, SIGNAL_INCOMING, SIGNAL_CALL_CREATED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 struct _HollerRunner
@@ -66,8 +67,7 @@ accept_offer (HollerRunner *self, const HollerMessage *msg)
 {
   g_autoptr(GError) error = NULL;
 
-  self->call = holler_call_new_incoming (self->signaling, msg, self->options, self->reporter,
-                                         self->label, &error);
+  self->call = holler_call_new_incoming (self->signaling, msg, self->options, self->label, &error);
   if (self->call == NULL)
     {
       g_autoptr(HollerMessage) bye = holler_message_new (HOLLER_MESSAGE_BYE);
@@ -79,7 +79,10 @@ accept_offer (HollerRunner *self, const HollerMessage *msg)
       fail_without_call (self, "bad-sdp", text);
       return;
     }
+  holler_call_report_follow (self->call, self->reporter);
   g_signal_connect_object (self->call, "ended", G_CALLBACK (on_call_ended), self, 0);
+  g_signal_emit (self, signals[SIGNAL_CALL_CREATED], 0, self->call);
+  holler_call_ring (self->call);
   if (msg->from != NULL)
     {
       JsonObject *fields = json_object_new ();
@@ -266,6 +269,9 @@ holler_runner_class_init (HollerRunnerClass *klass)
   G_OBJECT_CLASS (klass)->dispose = holler_runner_dispose;
   G_OBJECT_CLASS (klass)->finalize = holler_runner_finalize;
 
+  signals[SIGNAL_CALL_CREATED] = g_signal_new ("call-created", G_TYPE_FROM_CLASS (klass),
+                                               G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                               G_TYPE_NONE, 1, HOLLER_TYPE_CALL);
   signals[SIGNAL_INCOMING] = g_signal_new ("incoming", G_TYPE_FROM_CLASS (klass),
                                            G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                            G_TYPE_NONE, 0);
@@ -310,8 +316,9 @@ holler_runner_start (HollerRunner *self, GError **error)
                             _("Waiting for a call"));
       return TRUE;
     }
-  self->call = holler_call_new_outgoing (self->signaling, self->peer, self->options, self->reporter,
-                                         self->label);
+  self->call = holler_call_new_outgoing (self->signaling, self->peer, self->options, self->label);
+  holler_call_report_follow (self->call, self->reporter);
+  g_signal_emit (self, signals[SIGNAL_CALL_CREATED], 0, self->call);
   if (self->peer != NULL)
     {
       JsonObject *fields = json_object_new ();

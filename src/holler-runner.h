@@ -3,6 +3,7 @@
 
 #include <glib-object.h>
 #include "holler-call.h"
+#include "holler-reporter.h"
 
 G_BEGIN_DECLS
 
@@ -12,7 +13,9 @@ G_DECLARE_FINAL_TYPE (HollerRunner, holler_runner, HOLLER, RUNNER, GObject)
 /* One peer on one signaling channel with at most one call: places it
  * (outgoing) or waits for an offer and answers it (incoming), routes the
  * channel's messages to the call and emits "finished" when the call is over
- * or could not happen; "incoming" when an offer rings and auto-answer is off. */
+ * or could not happen; "incoming" when an offer rings and auto-answer is off;
+ * "call-created" (HollerCall *call) when it makes its call, before the call
+ * starts or rings, so a front end can follow the call's "event" signal. */
 /* @peer: outgoing, the callee's id on a routed backend; NULL otherwise */
 HollerRunner *holler_runner_new (HollerSignaling *signaling, const HollerCallOptions *options,
                                  HollerReporter *reporter, const char *label, gboolean outgoing,

@@ -8,13 +8,17 @@
 #include "holler-dbus-generated.h"
 #include "holler-error.h"
 
-#define STATS_INTERVAL_S 1
+/* How often an active call sends us its statistics */
+#define STATS_INTERVAL_MS 1000
 
 typedef struct {
   HollerServiceBus *bus;       /* unowned */
   guint number;
+  HollerCall *call;            /* its events update the object below */
   HollerDBusObjectSkeleton *object;
   HollerDBusCall *iface;
+  HollerIcePair pair;
+  gboolean have_pair;
   guint64 last_bytes;
   gint64 last_time;
 } CallObject;
@@ -27,7 +31,6 @@ struct _HollerServiceBus
   HollerDBusService *service;
   GDBusObjectManagerServer *manager;
   GHashTable *calls;           /* number → CallObject */
-  guint stats_id;
   gboolean exported;
 };
 
@@ -36,6 +39,9 @@ G_DEFINE_TYPE (HollerServiceBus, holler_service_bus, G_TYPE_OBJECT)
 static void
 call_object_free (CallObject *co)
 {
+  g_signal_handlers_disconnect_by_data (co->call, co);
+  holler_call_set_stats_interval (co->call, 0);
+  g_object_unref (co->call);
   g_signal_handlers_disconnect_by_data (co->iface, co);
   g_object_unref (co->iface);
   g_object_unref (co->object);
@@ -61,67 +67,124 @@ update_call_list (HollerServiceBus *self)
 }
 
 static void
-update_stats (CallObject *co, const HollerDaemonCall *dc)
+add_media_stats (CallObject *co, GVariantBuilder *b, const HollerMediaStats *stats, gint64 now)
+{
+  guint64 expected = stats->packets_received + MAX (stats->packets_lost, 0);
+  double seconds = co->last_time ? (now - co->last_time) / (double) G_USEC_PER_SEC : 0;
+
+  g_variant_builder_add (b, "{sv}", "packets-sent", g_variant_new_uint64 (stats->packets_sent));
+  g_variant_builder_add (b, "{sv}", "packets-received", g_variant_new_uint64 (stats->packets_received));
+  g_variant_builder_add (b, "{sv}", "packets-lost", g_variant_new_int64 (stats->packets_lost));
+  g_variant_builder_add (b, "{sv}", "loss-percent",
+                         g_variant_new_double (expected ? 100.0 * MAX (stats->packets_lost, 0) / expected : 0));
+  g_variant_builder_add (b, "{sv}", "jitter-ms", g_variant_new_double (stats->jitter_ms));
+  g_variant_builder_add (b, "{sv}", "jitter-buffer-ms", g_variant_new_uint32 (stats->jitter_buffer_ms));
+  /* what the peer's RTCP reports say about our stream, once it sent one */
+  if (stats->have_remote_report)
+    {
+      g_variant_builder_add (b, "{sv}", "remote-fraction-lost", g_variant_new_double (stats->remote_fraction_lost));
+      g_variant_builder_add (b, "{sv}", "remote-packets-lost", g_variant_new_int64 (stats->remote_packets_lost));
+    }
+  if (stats->have_remote_report && stats->rtt_ms >= 0)
+    g_variant_builder_add (b, "{sv}", "rtt-ms", g_variant_new_double (stats->rtt_ms));
+  if (seconds > 0)
+    g_variant_builder_add (b, "{sv}", "bitrate-kbps",
+                           g_variant_new_double ((stats->bytes_received - co->last_bytes) * 8 / seconds / 1000));
+  co->last_bytes = stats->bytes_received;
+  co->last_time = now;
+}
+
+/* The Stats property from the last pair and, when given, new counters */
+static void
+update_stats (CallObject *co, const HollerMediaStats *stats, gint64 now)
 {
   g_auto(GVariantBuilder) b = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE_VARDICT);
-  HollerMediaStats stats = { 0 };
-  HollerIcePair pair;
-  gint64 now = g_get_monotonic_time ();
 
-  if (holler_call_get_selected_pair (dc->call, &pair))
+  if (co->have_pair)
     {
-      g_autofree char *type = g_strdup_printf ("%s/%s", pair.local_type, pair.remote_type);
+      g_autofree char *type = g_strdup_printf ("%s/%s", co->pair.local_type, co->pair.remote_type);
 
       g_variant_builder_add (&b, "{sv}", "pair-type", g_variant_new_string (type));
-      g_variant_builder_add (&b, "{sv}", "local-address", g_variant_new_string (pair.local_address));
-      g_variant_builder_add (&b, "{sv}", "remote-address", g_variant_new_string (pair.remote_address));
+      g_variant_builder_add (&b, "{sv}", "local-address", g_variant_new_string (co->pair.local_address));
+      g_variant_builder_add (&b, "{sv}", "remote-address", g_variant_new_string (co->pair.remote_address));
     }
-  if (holler_call_get_media_stats (dc->call, &stats))
+  if (stats != NULL)
+    add_media_stats (co, &b, stats, now);
+  else
     {
-      guint64 expected = stats.packets_received + MAX (stats.packets_lost, 0);
-      double seconds = co->last_time ? (now - co->last_time) / (double) G_USEC_PER_SEC : 0;
+      /* keep the counters shown until new ones come */
+      g_autoptr(GVariant) old = holler_dbus_call_dup_stats (co->iface);
+      GVariantIter iter;
+      const char *key;
+      GVariant *value;
 
-      g_variant_builder_add (&b, "{sv}", "packets-sent", g_variant_new_uint64 (stats.packets_sent));
-      g_variant_builder_add (&b, "{sv}", "packets-received", g_variant_new_uint64 (stats.packets_received));
-      g_variant_builder_add (&b, "{sv}", "packets-lost", g_variant_new_int64 (stats.packets_lost));
-      g_variant_builder_add (&b, "{sv}", "loss-percent",
-                             g_variant_new_double (expected ? 100.0 * MAX (stats.packets_lost, 0) / expected : 0));
-      g_variant_builder_add (&b, "{sv}", "jitter-ms", g_variant_new_double (stats.jitter_ms));
-      g_variant_builder_add (&b, "{sv}", "jitter-buffer-ms", g_variant_new_uint32 (stats.jitter_buffer_ms));
-      /* what the peer's RTCP reports say about our stream, once it sent one */
-      if (stats.have_remote_report)
-        {
-          g_variant_builder_add (&b, "{sv}", "remote-fraction-lost", g_variant_new_double (stats.remote_fraction_lost));
-          g_variant_builder_add (&b, "{sv}", "remote-packets-lost", g_variant_new_int64 (stats.remote_packets_lost));
-        }
-      if (stats.have_remote_report && stats.rtt_ms >= 0)
-        g_variant_builder_add (&b, "{sv}", "rtt-ms", g_variant_new_double (stats.rtt_ms));
-      if (seconds > 0)
-        g_variant_builder_add (&b, "{sv}", "bitrate-kbps",
-                               g_variant_new_double ((stats.bytes_received - co->last_bytes) * 8 / seconds / 1000));
-      co->last_bytes = stats.bytes_received;
-      co->last_time = now;
+      g_variant_iter_init (&iter, old);
+      while (g_variant_iter_loop (&iter, "{&sv}", &key, &value))
+        if (!g_str_equal (key, "pair-type") && !g_str_equal (key, "local-address")
+            && !g_str_equal (key, "remote-address"))
+          g_variant_builder_add (&b, "{sv}", key, value);
     }
   holler_dbus_call_set_stats (co->iface, g_variant_builder_end (&b));
 }
 
-static gboolean
-on_stats_tick (gpointer user_data)
+static void
+on_state (CallObject *co, guint state)
 {
-  HollerServiceBus *self = user_data;
-  GHashTableIter iter;
-  gpointer key, value;
+  const char *name = holler_call_state_to_string (state);
 
-  g_hash_table_iter_init (&iter, self->calls);
-  while (g_hash_table_iter_next (&iter, &key, &value))
+  if (g_strcmp0 (holler_dbus_call_get_state (co->iface), name) == 0)
+    return;
+  /* a client reading EndReason on StateChanged("ended") finds it set */
+  if (holler_call_get_end_reason (co->call) != NULL)
+    holler_dbus_call_set_end_reason (co->iface, holler_call_get_end_reason (co->call));
+  holler_dbus_call_set_state (co->iface, name);
+  holler_dbus_call_emit_state_changed (co->iface, name);
+}
+
+/* What the call tells, pushed to D-Bus as it happens (no polling) */
+static void
+on_call_event (HollerCall *call, const HollerCallEvent *event, gpointer user_data)
+{
+  CallObject *co = user_data;
+  char digit[2] = { 0, 0 };
+
+  switch (event->type)
     {
-      CallObject *co = value;
-      const HollerDaemonCall *dc = holler_daemon_lookup (self->daemon, co->number);
-
-      if (dc != NULL && holler_call_get_state (dc->call) == HOLLER_CALL_STATE_ACTIVE)
-        update_stats (co, dc);
+    case HOLLER_CALL_EVENT_STATE:
+      on_state (co, event->state.state);
+      break;
+    case HOLLER_CALL_EVENT_SELECTED_PAIR:
+      co->pair = event->pair;
+      co->have_pair = TRUE;
+      update_stats (co, NULL, event->time);
+      break;
+    case HOLLER_CALL_EVENT_STATS:
+      update_stats (co, &event->stats.media, event->time);
+      break;
+    case HOLLER_CALL_EVENT_DTMF:
+      digit[0] = event->dtmf.digit;
+      holler_dbus_call_set_dtmf_received (co->iface, holler_call_get_dtmf_received (call));
+      holler_dbus_call_emit_dtmf (co->iface, digit);
+      break;
+    case HOLLER_CALL_EVENT_ICE_RESTART:
+      holler_dbus_call_set_ice_restarts (co->iface, holler_call_get_ice_restarts (call));
+      holler_dbus_call_emit_ice_restart (co->iface, event->ice_restart.done ? "done" : "started",
+                                         event->ice_restart.why ? event->ice_restart.why : "");
+      break;
+    case HOLLER_CALL_EVENT_WARNING:
+      if (event->warning.recording_error != NULL)
+        holler_dbus_call_set_recording_error (co->iface, event->warning.recording_error);
+      holler_dbus_call_emit_warning (co->iface, event->warning.message);
+      break;
+    case HOLLER_CALL_EVENT_ENDING:
+      holler_dbus_call_set_end_reason (co->iface, event->ending.reason);
+      break;
+    case HOLLER_CALL_EVENT_ENDED:
+      holler_dbus_call_set_end_reason (co->iface, event->ended.reason);
+      break;
+    default:
+      break;
     }
-  return G_SOURCE_CONTINUE;
 }
 
 /* --- methods of a call --- */
@@ -195,6 +258,7 @@ on_call_added (HollerDaemon *daemon, gpointer data, gpointer user_data)
 
   co->bus = self;
   co->number = dc->number;
+  co->call = g_object_ref (dc->call);
   co->object = holler_dbus_object_skeleton_new (path);
   co->iface = holler_dbus_call_skeleton_new ();
   holler_dbus_call_set_number (co->iface, dc->number);
@@ -206,6 +270,10 @@ on_call_added (HollerDaemon *daemon, gpointer data, gpointer user_data)
   holler_dbus_call_set_end_reason (co->iface, "");
   holler_dbus_call_set_recording_error (co->iface, dc->recording_error ? dc->recording_error : "");
   holler_dbus_call_set_stats (co->iface, g_variant_new ("a{sv}", NULL));
+  holler_dbus_call_set_dtmf_received (co->iface, "");
+  holler_dbus_call_set_ice_restarts (co->iface, 0);
+  g_signal_connect (dc->call, "event", G_CALLBACK (on_call_event), co);
+  holler_call_set_stats_interval (dc->call, STATS_INTERVAL_MS);
   g_signal_connect (co->iface, "handle-answer", G_CALLBACK (on_handle_answer), co);
   g_signal_connect (co->iface, "handle-hangup", G_CALLBACK (on_handle_hangup), co);
   g_signal_connect (co->iface, "handle-set-muted", G_CALLBACK (on_handle_set_muted), co);
@@ -214,30 +282,6 @@ on_call_added (HollerDaemon *daemon, gpointer data, gpointer user_data)
   g_dbus_object_manager_server_export (self->manager, G_DBUS_OBJECT_SKELETON (co->object));
   update_call_list (self);
   holler_dbus_service_emit_call_added (self->service, path);
-}
-
-static void
-on_call_changed (HollerDaemon *daemon, gpointer data, gpointer user_data)
-{
-  HollerServiceBus *self = user_data;
-  const HollerDaemonCall *dc = data;
-  CallObject *co = g_hash_table_lookup (self->calls, GUINT_TO_POINTER (dc->number));
-  const char *state = holler_call_state_to_string (holler_call_get_state (dc->call));
-  gboolean state_changed;
-
-  if (co == NULL)
-    return;
-  if (dc->recording_error != NULL)
-    holler_dbus_call_set_recording_error (co->iface, dc->recording_error);
-  state_changed = g_strcmp0 (holler_dbus_call_get_state (co->iface), state) != 0;
-  holler_dbus_call_set_state (co->iface, state);
-  /* the pair is known once active: no waiting for the next tick */
-  if (holler_call_get_state (dc->call) == HOLLER_CALL_STATE_ACTIVE)
-    update_stats (co, dc);
-  if (holler_call_get_end_reason (dc->call) != NULL)
-    holler_dbus_call_set_end_reason (co->iface, holler_call_get_end_reason (dc->call));
-  if (state_changed)
-    holler_dbus_call_emit_state_changed (co->iface, state);
 }
 
 static void
@@ -329,7 +373,6 @@ holler_service_bus_new (HollerDaemon *daemon)
   g_signal_connect (self->service, "handle-list-calls", G_CALLBACK (on_handle_list_calls), self);
   self->manager = g_dbus_object_manager_server_new (HOLLER_SERVICE_PATH);
   g_signal_connect (daemon, "call-added", G_CALLBACK (on_call_added), self);
-  g_signal_connect (daemon, "call-changed", G_CALLBACK (on_call_changed), self);
   g_signal_connect (daemon, "call-removed", G_CALLBACK (on_call_removed), self);
   update_call_list (self);
   return self;
@@ -342,7 +385,6 @@ holler_service_bus_export (HollerServiceBus *self, GDBusConnection *connection, 
                                          HOLLER_SERVICE_PATH, error))
     return FALSE;
   g_dbus_object_manager_server_set_connection (self->manager, connection);
-  self->stats_id = g_timeout_add_seconds (STATS_INTERVAL_S, on_stats_tick, self);
   self->exported = TRUE;
   return TRUE;
 }
@@ -353,7 +395,6 @@ holler_service_bus_unexport (HollerServiceBus *self)
   if (!self->exported)
     return;
   self->exported = FALSE;
-  g_clear_handle_id (&self->stats_id, g_source_remove);
   g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (self->service));
   g_dbus_object_manager_server_set_connection (self->manager, NULL);
 }

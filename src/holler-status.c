@@ -17,7 +17,7 @@
 #define REDRAW_INTERVAL_MS 200
 #define METER_CELLS 10
 #define METER_FLOOR_DB (-60.0)
-#define BITRATE_PERIOD_US G_USEC_PER_SEC
+#define STATS_INTERVAL_MS 1000
 
 struct _HollerStatus
 {
@@ -33,10 +33,16 @@ struct _HollerStatus
   gboolean drawn;              /* a status line is on the screen */
   gboolean utf8;
 
-  /* received bitrate over the last period */
-  gint64 rate_mark_time;
-  guint64 rate_mark_bytes;
-  double rx_kbps;              /* < 0 until a period has been measured */
+  /* what the call told (its "event" signal); the meters alone are read
+   * at each redraw, as a level meter samples a signal */
+  HollerCall *call;
+  HollerCallState state;
+  HollerIcePair pair;
+  gboolean have_pair;
+  HollerMediaStats stats;      /* from the last "stats" event */
+  gboolean have_stats;
+  gint64 stats_time;
+  double rx_kbps;              /* < 0 until two "stats" events came */
 };
 
 G_DEFINE_TYPE (HollerStatus, holler_status, G_TYPE_OBJECT)
@@ -75,11 +81,11 @@ on_glib_log (GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpoi
 }
 
 static const char *
-state_label (HollerCall *call)
+state_label (HollerStatus *self)
 {
-  if (call == NULL)
+  if (self->call == NULL)
     return C_("call state", "waiting");
-  switch (holler_call_get_state (call))
+  switch (self->state)
     {
     case HOLLER_CALL_STATE_NEW:        return C_("call state", "starting");
     case HOLLER_CALL_STATE_OFFERING:   return C_("call state", "calling");
@@ -136,36 +142,27 @@ append_meter (GString *line, const char *label, double db)
 }
 
 static void
-update_bitrate (HollerStatus *self, const HollerMediaStats *stats)
+take_stats (HollerStatus *self, const HollerMediaStats *stats, gint64 time)
 {
-  gint64 now = g_get_monotonic_time ();
-
-  if (self->rate_mark_time == 0 || stats->bytes_received < self->rate_mark_bytes)
-    {
-      self->rate_mark_time = now;
-      self->rate_mark_bytes = stats->bytes_received;
-      return;
-    }
-  if (now - self->rate_mark_time < BITRATE_PERIOD_US)
-    return;
-  self->rx_kbps = (stats->bytes_received - self->rate_mark_bytes) * 8.0 * 1000.0
-                  / (double) (now - self->rate_mark_time);
-  self->rate_mark_time = now;
-  self->rate_mark_bytes = stats->bytes_received;
+  if (self->have_stats && time > self->stats_time && stats->bytes_received >= self->stats.bytes_received)
+    self->rx_kbps = (stats->bytes_received - self->stats.bytes_received) * 8.0 * 1000.0
+                    / (double) (time - self->stats_time);
+  self->stats = *stats;
+  self->stats_time = time;
+  self->have_stats = TRUE;
 }
 
 static void
-append_media (HollerStatus *self, GString *line, HollerCall *call)
+append_media (HollerStatus *self, GString *line)
 {
-  HollerMediaStats stats = { 0 };
-  HollerIcePair pair;
+  HollerMediaStats levels = { 0 };
+  const HollerMediaStats stats = self->stats;
   double expected;
 
-  if (!holler_call_get_media_stats (call, &stats))
+  if (!holler_call_get_media_stats (self->call, &levels))
     return;
-  update_bitrate (self, &stats);
-  append_meter (line, C_("level meter", "in"), stats.input_level_db);
-  append_meter (line, C_("level meter", "out"), stats.output_level_db);
+  append_meter (line, C_("level meter", "in"), levels.input_level_db);
+  append_meter (line, C_("level meter", "out"), levels.output_level_db);
   expected = (double) stats.packets_received + MAX (stats.packets_lost, 0);
   g_string_append (line, " | ");
   g_string_append_printf (line, _("loss %.1f%%"), expected > 0 ? 100.0 * MAX (stats.packets_lost, 0) / expected : 0.0);
@@ -181,17 +178,17 @@ append_media (HollerStatus *self, GString *line, HollerCall *call)
     g_string_append_printf (line, " | %s %.*f ms", _("rtt"), stats.rtt_ms < 10 ? 1 : 0, stats.rtt_ms);
   else
     g_string_append_printf (line, " | %s %s", _("rtt"), self->utf8 ? "–" : "-");
-  if (holler_call_get_selected_pair (call, &pair))
-    g_string_append_printf (line, " | %s/%s %s %s %s", pair.local_type, pair.remote_type,
-                            pair.local_address, self->utf8 ? "↔" : "<->", pair.remote_address);
+  if (self->have_pair)
+    g_string_append_printf (line, " | %s/%s %s %s %s", self->pair.local_type, self->pair.remote_type,
+                            self->pair.local_address, self->utf8 ? "↔" : "<->", self->pair.remote_address);
 }
 
 static char *
 render (HollerStatus *self)
 {
-  HollerCall *call = holler_runner_get_call (self->runner);
-  GString *line = g_string_new (state_label (call));
-  HollerCallState state = call ? holler_call_get_state (call) : HOLLER_CALL_STATE_NEW;
+  HollerCall *call = self->call;
+  GString *line = g_string_new (state_label (self));
+  HollerCallState state = self->state;
 
   if (call != NULL && holler_call_get_peer (call) != NULL)
     g_string_append_printf (line, " | %s", holler_call_get_peer (call));
@@ -202,7 +199,7 @@ render (HollerStatus *self)
   if (state == HOLLER_CALL_STATE_RINGING)
     g_string_append_printf (line, " | %s", _("a: answer, r: reject"));
   else if (state == HOLLER_CALL_STATE_ACTIVE || state == HOLLER_CALL_STATE_CONNECTING)
-    append_media (self, line, call);
+    append_media (self, line);
   fit_to_columns (line, terminal_columns () - 1);
   return g_string_free (line, FALSE);
 }
@@ -357,6 +354,50 @@ on_incoming (HollerRunner *runner, gpointer user_data)
 }
 
 static void
+on_call_event (HollerCall *call, const HollerCallEvent *event, gpointer user_data)
+{
+  HollerStatus *self = user_data;
+
+  switch (event->type)
+    {
+    case HOLLER_CALL_EVENT_STATE:
+      self->state = event->state.state;
+      break;
+    case HOLLER_CALL_EVENT_SELECTED_PAIR:
+      self->pair = event->pair;
+      self->have_pair = TRUE;
+      break;
+    case HOLLER_CALL_EVENT_STATS:
+      take_stats (self, &event->stats.media, event->time);
+      break;
+    case HOLLER_CALL_EVENT_DTMF:
+      break;
+    default:
+      return;
+    }
+  /* at once, not at the next redraw */
+  if (self->tty_fd >= 0 && !holler_runner_is_finished (self->runner))
+    draw (self);
+}
+
+static void
+follow_call (HollerStatus *self, HollerCall *call)
+{
+  if (self->call != NULL)
+    g_signal_handlers_disconnect_by_data (self->call, self);
+  g_set_object (&self->call, call);
+  self->state = holler_call_get_state (call);
+  g_signal_connect (call, "event", G_CALLBACK (on_call_event), self);
+  holler_call_set_stats_interval (call, STATS_INTERVAL_MS);
+}
+
+static void
+on_call_created (HollerRunner *runner, HollerCall *call, gpointer user_data)
+{
+  follow_call (user_data, call);
+}
+
+static void
 holler_status_dispose (GObject *object)
 {
   HollerStatus *self = HOLLER_STATUS (object);
@@ -365,6 +406,9 @@ holler_status_dispose (GObject *object)
   if (self->runner != NULL)
     g_signal_handlers_disconnect_by_data (self->runner, self);
   g_clear_object (&self->runner);
+  if (self->call != NULL)
+    g_signal_handlers_disconnect_by_data (self->call, self);
+  g_clear_object (&self->call);
   g_clear_pointer (&self->reporter, holler_reporter_unref);
   G_OBJECT_CLASS (holler_status_parent_class)->dispose (object);
 }
@@ -390,6 +434,10 @@ holler_status_new (HollerRunner *runner, HollerReporter *reporter)
   self->runner = g_object_ref (runner);
   self->reporter = holler_reporter_ref (reporter);
   self->utf8 = g_get_charset (NULL);
+  /* from the start, so no event of the call is missed */
+  g_signal_connect (runner, "call-created", G_CALLBACK (on_call_created), self);
+  if (holler_runner_get_call (runner) != NULL)
+    follow_call (self, holler_runner_get_call (runner));
   return self;
 }
 
@@ -461,5 +509,4 @@ holler_status_stop (HollerStatus *self)
   exit_restore_fd = -1;
   close (self->tty_fd);
   self->tty_fd = -1;
-  self->rx_kbps = -1;
 }
