@@ -138,6 +138,9 @@ on_state (CallObject *co, guint state)
   if (holler_call_get_end_reason (co->call) != NULL)
     holler_dbus_call_set_end_reason (co->iface, holler_call_get_end_reason (co->call));
   holler_dbus_call_set_state (co->iface, name);
+  /* PropertiesChanged first (it waits for an idle otherwise, and an ended
+   * call's object is gone by then), so the signals agree */
+  g_dbus_interface_skeleton_flush (G_DBUS_INTERFACE_SKELETON (co->iface));
   holler_dbus_call_emit_state_changed (co->iface, name);
 }
 
@@ -245,6 +248,40 @@ on_handle_set_muted (HollerDBusCall *iface, GDBusMethodInvocation *invocation, g
   return TRUE;
 }
 
+static gboolean
+on_handle_send_dtmf (HollerDBusCall *iface, GDBusMethodInvocation *invocation, const char *digits,
+                     gpointer user_data)
+{
+  const HollerDaemonCall *dc = lookup_or_fail (user_data, invocation);
+  g_autoptr(GError) error = NULL;
+
+  if (dc == NULL)
+    return TRUE;
+  if (!holler_call_send_dtmf (dc->call, digits, &error))
+    g_dbus_method_invocation_return_gerror (invocation, error);
+  else
+    holler_dbus_call_complete_send_dtmf (iface, invocation);
+  return TRUE;
+}
+
+static gboolean
+on_handle_restart_ice (HollerDBusCall *iface, GDBusMethodInvocation *invocation, gpointer user_data)
+{
+  const HollerDaemonCall *dc = lookup_or_fail (user_data, invocation);
+
+  if (dc == NULL)
+    return TRUE;
+  if (holler_call_get_state (dc->call) != HOLLER_CALL_STATE_ACTIVE)
+    g_dbus_method_invocation_return_error (invocation, HOLLER_ERROR, HOLLER_ERROR_USAGE,
+                                           _("Call %u is not active"), dc->number);
+  else
+    {
+      holler_call_restart_ice (dc->call);
+      holler_dbus_call_complete_restart_ice (iface, invocation);
+    }
+  return TRUE;
+}
+
 /* --- the daemon's calls come and go --- */
 
 static void
@@ -277,6 +314,8 @@ on_call_added (HollerDaemon *daemon, gpointer data, gpointer user_data)
   g_signal_connect (co->iface, "handle-answer", G_CALLBACK (on_handle_answer), co);
   g_signal_connect (co->iface, "handle-hangup", G_CALLBACK (on_handle_hangup), co);
   g_signal_connect (co->iface, "handle-set-muted", G_CALLBACK (on_handle_set_muted), co);
+  g_signal_connect (co->iface, "handle-send-dtmf", G_CALLBACK (on_handle_send_dtmf), co);
+  g_signal_connect (co->iface, "handle-restart-ice", G_CALLBACK (on_handle_restart_ice), co);
   holler_dbus_object_skeleton_set_call (co->object, co->iface);
   g_hash_table_insert (self->calls, GUINT_TO_POINTER (dc->number), co);
   g_dbus_object_manager_server_export (self->manager, G_DBUS_OBJECT_SKELETON (co->object));

@@ -20,6 +20,7 @@ import argparse
 import errno
 import glob
 import json
+import re
 import os
 import shutil
 import signal
@@ -126,6 +127,7 @@ class Lab:
         self.wav_tone = wav_tone
         self.dir = tempfile.mkdtemp(prefix="holler-service-%s-" % name)
         self.procs = []
+        self.others = []             # anything else with a .proc to stop
         self.mounts = []
         self.uri = None
 
@@ -192,7 +194,7 @@ class Lab:
         return json.loads(out.stdout)
 
     def close(self, keep):
-        for p in self.procs:
+        for p in self.others + self.procs:
             if p.proc.poll() is None:
                 p.proc.kill()
                 p.proc.wait()
@@ -454,6 +456,66 @@ def case_record_dir_readonly(lab):
 
 
 # cases that mount a small file system: run in a private mount namespace
+class Monitor:
+    """`gdbus monitor` on the service's bus name: every signal it emits, one
+    line each, e.g. "/io/github/holler/Holler/Call/1:
+    io.github.holler.Holler.Call.Dtmf ('5',)"."""
+
+    LINE = re.compile(r"^(/\S*): ([\w.]+)\.(\w+) \((.*)\)$")
+
+    def __init__(self, lab):
+        self.path = os.path.join(lab.dir, "monitor.log")
+        self.log = open(self.path, "w")
+        self.proc = subprocess.Popen(["gdbus", "monitor", "--session", "--dest", "io.github.holler.Holler"],
+                                     stdout=self.log, stderr=subprocess.STDOUT)
+        lab.others.append(self)
+
+    def signals(self):
+        """[(path, interface, member, args text)] so far"""
+        with open(self.path) as f:
+            return [m.groups() for m in map(self.LINE.match, f.read().splitlines()) if m]
+
+    def wait(self, member, args, timeout):
+        """Until the signal @member with @args (its text) has come"""
+        return wait_until("D-Bus signal %s %s (see %s)" % (member, args, self.path), timeout,
+                          lambda: [s for s in self.signals() if s[2] == member and s[3] == args])
+
+
+def case_dbus_events(lab):
+    """D-Bus pushes what a call tells: Dtmf, IceRestart and StateChanged
+    signals without polling, and PropertiesChanged agreeing with them and
+    with holler calls --json."""
+    mon = Monitor(lab)
+    lab.service([])
+    caller = lab.caller("dialer", 500, 60, ["--dtmf", "159#"])
+    path = "/io/github/holler/Holler/Call/1"
+    mon.wait("StateChanged", "'active',", 20)
+    calls = lab.calls()
+    check(calls.get("dialer", {}).get("state") == "active", "holler calls --json after StateChanged: %s" % calls)
+    for digit in "159#":
+        mon.wait("Dtmf", "'%s'," % digit, 20)
+    dtmf = [s[3] for s in mon.signals() if s[2] == "Dtmf"]
+    check(dtmf == ["'1',", "'5',", "'9',", "'#',"], "Dtmf signals %s" % dtmf)
+    mon.wait("PropertiesChanged", "'io.github.holler.Holler.Call', {'DtmfReceived': <'159#'>}, @as []", 10)
+    rc = subprocess.run(["gdbus", "call", "--session", "--dest", "io.github.holler.Holler", "--object-path", path,
+                         "--method", "io.github.holler.Holler.Call.RestartIce"],
+                        capture_output=True, text=True, timeout=20 * SLOW)
+    check(rc.returncode == 0, "RestartIce: %s" % rc.stderr.strip())
+    mon.wait("IceRestart", "'started', 'requested'", 20)
+    mon.wait("IceRestart", "'done', ''", 30)
+    caller.wait_event("ice-restart", 20, phase="done")
+    rc, _, err = lab.ctl("hangup", str(calls["dialer"]["id"]))
+    check(rc == 0, "holler hangup: %s" % err)
+    mon.wait("StateChanged", "'ended',", 20)
+    check(caller.wait(20) == 0 and caller.ended()["reason"] == "hangup", "caller: %s" % caller.ended())
+    # every StateChanged has the PropertiesChanged of the same State
+    states = [s[3].split("'")[1] for s in mon.signals() if s[0] == path and s[2] == "StateChanged"]
+    props = re.findall(r"'State': <'(\w+)'>", "".join(s[3] for s in mon.signals() if s[2] == "PropertiesChanged"))
+    check(states == props and states[-1] == "ended" and "active" in states,
+          "StateChanged %s but State properties %s" % (states, props))
+    return {"states": states, "dtmf": "".join(d[1] for d in dtmf)}
+
+
 MOUNT_CASES = {"disk-full": True, "record-dir-readonly": False}   # True: needs it
 
 CASES = {
@@ -466,6 +528,7 @@ CASES = {
     "max-calls": case_max_calls,
     "disk-full": case_disk_full,
     "record-dir-readonly": case_record_dir_readonly,
+    "dbus-events": case_dbus_events,
 }
 
 
