@@ -11,6 +11,7 @@
 #include "holler-sidecar.h"
 #include "holler-error.h"
 #include "holler-call-report.h"
+#include "holler-incoming.h"
 
 enum { SIGNAL_CALL_ADDED, SIGNAL_CALL_REMOVED, SIGNAL_FINISHED, N_SIGNALS };
 static guint signals[N_SIGNALS];
@@ -92,16 +93,6 @@ find_peer (HollerDaemon *self, const char *peer)
   return NULL;
 }
 
-static void
-send_bye (HollerDaemon *self, const char *to, const char *reason)
-{
-  g_autoptr(HollerMessage) bye = holler_message_new (HOLLER_MESSAGE_BYE);
-
-  bye->reason = g_strdup (reason);
-  bye->to = g_strdup (to);
-  holler_signaling_send (self->signaling, bye, NULL);
-}
-
 static gboolean
 allowed (HollerDaemon *self, const char *peer)
 {
@@ -143,27 +134,13 @@ on_call_event (HollerCall *call, const HollerCallEvent *event, gpointer user_dat
     report (e->daemon, "warning", NULL, _("Could not write %s: %s"), e->pub.sidecar, error->message);
 }
 
-static void
-answer_now (Entry *e)
-{
-  g_autoptr(GError) error = NULL;
-
-  if (holler_call_get_state (e->pub.call) != HOLLER_CALL_STATE_RINGING)
-    return;
-  if (!holler_call_answer (e->pub.call, &error))
-    {
-      report (e->daemon, "error", holler_call_get_peer (e->pub.call), "%s", error->message);
-      holler_call_hangup (e->pub.call, "error");
-    }
-}
-
 static gboolean
 on_answer_delay (gpointer user_data)
 {
   Entry *e = user_data;
 
   e->answer_id = 0;
-  answer_now (e);
+  holler_incoming_answer (e->pub.call, e->daemon->reporter);
   return G_SOURCE_REMOVE;
 }
 
@@ -231,50 +208,55 @@ adopt (HollerDaemon *self, Entry *e)
   g_signal_emit (self, signals[SIGNAL_CALL_ADDED], 0, &e->pub);
 }
 
+typedef struct {
+  HollerDaemon *daemon;
+  Entry *entry;
+} Adoption;
+
+static void
+adopt_incoming (HollerCall *call, gpointer user_data)
+{
+  Adoption *a = user_data;
+
+  a->entry->pub.call = g_object_ref (call);
+  adopt (a->daemon, a->entry);
+}
+
 static void
 accept_offer (HollerDaemon *self, const HollerMessage *msg)
 {
-  g_autoptr(GError) error = NULL;
   g_autoptr(HollerCallOptions) options = NULL;
-  g_autoptr(HollerMessage) ringing = holler_message_new (HOLLER_MESSAGE_RINGING);
+  g_autoptr(HollerCall) call = NULL;
   g_autofree char *label = NULL;
-  Entry *e;
+  Adoption adoption = { self, NULL };
 
   if (self->stopping || self->entries->len >= self->policy.max_calls)
     {
-      report (self, "busy", msg->from, _("Call from %s refused: busy"), msg->from);
-      send_bye (self, msg->from, "busy");
+      holler_incoming_refuse (self->signaling, self->reporter, "service", msg, "busy", NULL);
       return;
     }
   if (!allowed (self, msg->from))
     {
-      report (self, "rejected", msg->from, _("Call from %s rejected: not on the allow list"), msg->from);
-      send_bye (self, msg->from, "rejected");
+      holler_incoming_refuse (self->signaling, self->reporter, "service", msg, "rejected", NULL);
       return;
     }
-  e = add_entry (self, FALSE);
-  label = g_strdup_printf ("call-%u", e->pub.number);
-  options = options_for (self, e, msg->from);
-  e->pub.call = holler_call_new_incoming (self->signaling, msg, options, label, &error);
-  if (e->pub.call == NULL)
+  adoption.entry = add_entry (self, FALSE);
+  label = g_strdup_printf ("call-%u", adoption.entry->pub.number);
+  options = options_for (self, adoption.entry, msg->from);
+  call = holler_incoming_take (self->signaling, msg, options, self->reporter, "service", label,
+                               adopt_incoming, &adoption);
+  if (call == NULL)
     {
-      report (self, "error", msg->from, _("Rejecting the offer from %s: %s"), msg->from, error->message);
-      send_bye (self, msg->from, "bad-sdp");
-      entry_free (e);
+      entry_free (adoption.entry);
       return;
     }
-  holler_call_report_follow (e->pub.call, self->reporter);
-  holler_call_ring (e->pub.call);
-  adopt (self, e);
-  report (self, "incoming", msg->from, _("Incoming call from %s (call %u)"), msg->from, e->pub.number);
-  ringing->to = g_strdup (msg->from);
-  holler_signaling_send (self->signaling, ringing, NULL);
   if (!self->policy.auto_answer)
     return;
   if (self->policy.answer_delay > 0)
-    e->answer_id = g_timeout_add ((guint) (self->policy.answer_delay * 1000), on_answer_delay, e);
+    adoption.entry->answer_id = g_timeout_add ((guint) (self->policy.answer_delay * 1000), on_answer_delay,
+                                               adoption.entry);
   else
-    answer_now (e);
+    holler_incoming_answer (call, self->reporter);
 }
 
 /* --- the signaling channel --- */

@@ -6,6 +6,7 @@
 #include "holler-runner.h"
 #include "holler-error.h"
 #include "holler-call-report.h"
+#include "holler-incoming.h"
 
 enum { SIGNAL_FINISHED, SIGNAL_INCOMING, SIGNAL_CALL_CREATED, N_SIGNALS };
 static guint signals[N_SIGNALS];
@@ -63,40 +64,24 @@ warn (HollerRunner *self, const char *text)
 }
 
 static void
+adopt (HollerCall *call, gpointer user_data)
+{
+  HollerRunner *self = user_data;
+
+  self->call = g_object_ref (call);
+  g_signal_connect_object (call, "ended", G_CALLBACK (on_call_ended), self, 0);
+  g_signal_emit (self, signals[SIGNAL_CALL_CREATED], 0, call);
+}
+
+static void
 accept_offer (HollerRunner *self, const HollerMessage *msg)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr(HollerCall) call = holler_incoming_take (self->signaling, msg, self->options, self->reporter,
+                                                     self->label, self->label, adopt, self);
 
-  self->call = holler_call_new_incoming (self->signaling, msg, self->options, self->label, &error);
-  if (self->call == NULL)
-    {
-      g_autoptr(HollerMessage) bye = holler_message_new (HOLLER_MESSAGE_BYE);
-      g_autofree char *text = g_strdup_printf (_("Rejecting the offer: %s"), error->message);
-
-      bye->reason = g_strdup ("bad-sdp");
-      bye->to = g_strdup (msg->from);
-      holler_signaling_send (self->signaling, bye, NULL);
-      fail_without_call (self, "bad-sdp", text);
-      return;
-    }
-  holler_call_report_follow (self->call, self->reporter);
-  g_signal_connect_object (self->call, "ended", G_CALLBACK (on_call_ended), self, 0);
-  g_signal_emit (self, signals[SIGNAL_CALL_CREATED], 0, self->call);
-  holler_call_ring (self->call);
-  if (msg->from != NULL)
-    {
-      JsonObject *fields = json_object_new ();
-      g_autoptr(HollerMessage) ringing = holler_message_new (HOLLER_MESSAGE_RINGING);
-
-      json_object_set_string_member (fields, "from", msg->from);
-      holler_reporter_emit (self->reporter, self->label, "incoming", fields,
-                            _("Incoming call from %s"), msg->from);
-      ringing->to = g_strdup (msg->from);
-      holler_signaling_send (self->signaling, ringing, NULL);
-    }
-  else
-    holler_reporter_emit (self->reporter, self->label, "incoming", json_object_new (), _("Incoming call"));
-  if (self->options->auto_answer)
+  if (call == NULL)
+    finish (self, 1);     /* refused as unusable: reported there */
+  else if (self->options->auto_answer)
     holler_runner_answer (self);
   else
     g_signal_emit (self, signals[SIGNAL_INCOMING], 0);
@@ -105,18 +90,8 @@ accept_offer (HollerRunner *self, const HollerMessage *msg)
 void
 holler_runner_answer (HollerRunner *self)
 {
-  g_autoptr(GError) error = NULL;
-
-  if (self->call == NULL || holler_call_get_state (self->call) != HOLLER_CALL_STATE_RINGING)
-    return;
-  if (!holler_call_answer (self->call, &error))
-    {
-      JsonObject *fields = json_object_new ();
-
-      json_object_set_string_member (fields, "message", error->message);
-      holler_reporter_emit (self->reporter, self->label, "error", fields, "%s", error->message);
-      holler_call_hangup (self->call, "error");
-    }
+  if (self->call != NULL)
+    holler_incoming_answer (self->call, self->reporter);
 }
 
 void
@@ -124,21 +99,6 @@ holler_runner_reject (HollerRunner *self)
 {
   if (self->call != NULL && holler_call_get_state (self->call) == HOLLER_CALL_STATE_RINGING)
     holler_call_hangup (self->call, "rejected");
-}
-
-/* One call at a time: a second caller hears busy, like a phone. */
-static void
-send_busy (HollerRunner *self, const char *to)
-{
-  g_autoptr(HollerMessage) bye = holler_message_new (HOLLER_MESSAGE_BYE);
-  JsonObject *fields = json_object_new ();
-
-  json_object_set_string_member (fields, "from", to);
-  holler_reporter_emit (self->reporter, self->label, "busy", fields,
-                        _("Call from %s refused: busy"), to);
-  bye->reason = g_strdup ("busy");
-  bye->to = g_strdup (to);
-  holler_signaling_send (self->signaling, bye, NULL);
 }
 
 static void
@@ -152,8 +112,9 @@ on_message (HollerSignaling *signaling, const HollerMessage *msg, gpointer user_
   /* On a routed backend, messages from anyone but our peer are not ours */
   if (msg->from != NULL && peer != NULL && !g_str_equal (msg->from, peer))
     {
+      /* one call at a time: a second caller hears busy, like a phone */
       if (msg->type == HOLLER_MESSAGE_OFFER)
-        send_busy (self, msg->from);
+        holler_incoming_refuse (self->signaling, self->reporter, self->label, msg, "busy", NULL);
       return;
     }
   if (self->call != NULL)
@@ -182,12 +143,10 @@ refuse_description (HollerRunner *self, const GError *error)
 {
   if (self->call == NULL && !self->outgoing)
     {
-      g_autoptr(HollerMessage) bye = holler_message_new (HOLLER_MESSAGE_BYE);
-      g_autofree char *text = g_strdup_printf (_("Rejecting the offer: %s"), error->message);
+      g_autoptr(HollerMessage) unread = holler_message_new (HOLLER_MESSAGE_OFFER);
 
-      bye->reason = g_strdup ("bad-sdp");
-      holler_signaling_send (self->signaling, bye, NULL);
-      fail_without_call (self, "bad-sdp", text);
+      holler_incoming_refuse (self->signaling, self->reporter, self->label, unread, "bad-sdp", error->message);
+      finish (self, 1);
       return TRUE;
     }
   if (self->call != NULL && holler_call_get_state (self->call) == HOLLER_CALL_STATE_OFFERING)
