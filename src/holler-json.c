@@ -13,8 +13,8 @@
  * of thousands of levels; real messages nest one level deep. */
 #define MAX_DEPTH 32
 
-static gboolean G_GNUC_PRINTF (2, 3)
-not_json (GError **error, const char *format, ...)
+gboolean
+holler_json_invalid (GError **error, const char *format, ...)
 {
   va_list args;
   g_autofree char *text = NULL;
@@ -78,11 +78,11 @@ holler_json_check_strict (const char *text, gsize length, GError **error)
       guchar c = text[i];
 
       if (c == '\0')
-        return not_json (error, _("Not JSON: NUL byte at offset %zu"), i);
+        return holler_json_invalid (error, _("Not JSON: NUL byte at offset %zu"), i);
       if (in_string)
         {
           if (c < 0x20)
-            return not_json (error, _("Not JSON: control character in a string at offset %zu"), i);
+            return holler_json_invalid (error, _("Not JSON: control character in a string at offset %zu"), i);
           if (c == '"')
             in_string = FALSE;
           else if (c == '\\')
@@ -91,9 +91,9 @@ holler_json_check_strict (const char *text, gsize length, GError **error)
               gsize span;
 
               if (length - i >= 6 && memcmp (text + i + 1, "u0000", 5) == 0)
-                return not_json (error, _("Not JSON: string with \\u0000 at offset %zu"), i);
+                return holler_json_invalid (error, _("Not JSON: string with \\u0000 at offset %zu"), i);
               if ((span = escape_span (text, length, i)) == 0)
-                return not_json (error, _("Not JSON: unpaired UTF-16 surrogate escape “%.6s” at offset %zu"),
+                return holler_json_invalid (error, _("Not JSON: unpaired UTF-16 surrogate escape “%.6s” at offset %zu"),
                                  text + i, i);
               i += span;
             }
@@ -102,13 +102,13 @@ holler_json_check_strict (const char *text, gsize length, GError **error)
       if (c == ' ' || c == '\t' || c == '\n' || c == '\r')
         continue;
       if (closed)
-        return not_json (error, _("Not JSON: more text after the object, at offset %zu"), i);
+        return holler_json_invalid (error, _("Not JSON: more text after the object, at offset %zu"), i);
       switch (c)
         {
         case '{':
         case '[':
           if (++depth > MAX_DEPTH)
-            return not_json (error, _("Not JSON: nested more than %d levels deep"), MAX_DEPTH);
+            return holler_json_invalid (error, _("Not JSON: nested more than %d levels deep"), MAX_DEPTH);
           break;
         case '}':
         case ']':
@@ -122,7 +122,7 @@ holler_json_check_strict (const char *text, gsize length, GError **error)
         default:
           /* numbers, true, false, null and separators; json-glib words it */
           if (!g_ascii_isalnum (c) && strchr ("+-.,:", c) == NULL)
-            return not_json (error, g_ascii_isprint (c)
+            return holler_json_invalid (error, g_ascii_isprint (c)
                                    ? _("Not JSON: unexpected “%c” at offset %zu")
                                    : _("Not JSON: unexpected byte 0x%02x at offset %zu"),
                             c, i);

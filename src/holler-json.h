@@ -11,4 +11,7 @@ G_BEGIN_DECLS
  * single quotes). HOLLER_ERROR_INVALID_MESSAGE saying what and where. */
 gboolean holler_json_check_strict (const char *text, gsize length, GError **error);
 
+/* Sets HOLLER_ERROR_INVALID_MESSAGE with the formatted text; FALSE */
+gboolean holler_json_invalid (GError **error, const char *format, ...) G_GNUC_PRINTF (2, 3);
+
 G_END_DECLS

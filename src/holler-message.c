@@ -27,18 +27,6 @@ static const char * const type_names[] = {
 };
 G_STATIC_ASSERT (G_N_ELEMENTS (type_names) == HOLLER_MESSAGE_REGISTERED + 1);
 
-static gboolean G_GNUC_PRINTF (2, 3)
-invalid (GError **error, const char *format, ...)
-{
-  va_list args;
-  g_autofree char *text = NULL;
-
-  va_start (args, format);
-  text = g_strdup_vprintf (format, args);
-  va_end (args);
-  g_set_error_literal (error, HOLLER_ERROR, HOLLER_ERROR_INVALID_MESSAGE, text);
-  return FALSE;
-}
 
 /* Peer text ends up in logs and on terminals: cut it short and show control
  * characters (escape sequences, say) as escapes. @text is valid UTF-8. */
@@ -75,12 +63,12 @@ get_string (JsonObject *obj, const char *name, gboolean required, char **out, GE
   const char *value;
 
   if (node == NULL || JSON_NODE_HOLDS_NULL (node))
-    return required ? invalid (error, _("Message lacks “%s”"), name) : TRUE;
+    return required ? holler_json_invalid (error, _("Message lacks “%s”"), name) : TRUE;
   if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    return invalid (error, _("“%s” must be a string"), name);
+    return holler_json_invalid (error, _("“%s” must be a string"), name);
   value = json_node_get_string (node);
   if (!g_utf8_validate (value, -1, NULL))
-    return invalid (error, _("“%s” is not valid UTF-8"), name);
+    return holler_json_invalid (error, _("“%s” is not valid UTF-8"), name);
   g_free (*out);
   *out = g_strdup (value);
   return TRUE;
@@ -97,7 +85,7 @@ get_mline_index (JsonObject *obj, gint *out, GError **error)
   /* json-glib saturates integers beyond 2^63 to negative values */
   if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64
       || (v = json_node_get_int (node)) < 0 || v > G_MAXINT)
-    return invalid (error, _("“sdpMLineIndex” must be a non-negative integer"));
+    return holler_json_invalid (error, _("“sdpMLineIndex” must be a non-negative integer"));
   *out = (gint) v;
   return TRUE;
 }
@@ -117,7 +105,7 @@ get_type (JsonObject *obj, HollerMessageType *type, GError **error)
         return TRUE;
       }
   quoted = quote_peer_text (name);
-  return invalid (error, _("Unknown message type “%s”"), quoted);
+  return holler_json_invalid (error, _("Unknown message type “%s”"), quoted);
 }
 
 static gboolean
@@ -132,7 +120,7 @@ get_candidate (JsonObject *obj, HollerMessage *msg, GError **error)
     memmove (msg->candidate, msg->candidate + 2, strlen (msg->candidate + 2) + 1);
   /* a browser's last icecandidate event carries an empty candidate */
   if (msg->candidate[0] != '\0' && !g_str_has_prefix (msg->candidate, "candidate:"))
-    return invalid (error, _("“candidate” must start with “candidate:”"));
+    return holler_json_invalid (error, _("“candidate” must start with “candidate:”"));
   if (msg->candidate[0] == '\0')
     {
       g_clear_pointer (&msg->candidate, g_free);
@@ -243,18 +231,18 @@ holler_message_parse (const char *text, gssize length, GError **error)
       /* json-glib quotes the peer's text, lone surrogates included */
       g_autofree char *valid = g_utf8_make_valid (parse_error->message, -1);
 
-      invalid (error, _("Not JSON: %s"), valid);
+      holler_json_invalid (error, _("Not JSON: %s"), valid);
       return NULL;
     }
   root = json_parser_get_root (parser);
   if (root == NULL)
     {
-      invalid (error, _("Empty message"));
+      holler_json_invalid (error, _("Empty message"));
       return NULL;
     }
   if (!JSON_NODE_HOLDS_OBJECT (root))
     {
-      invalid (error, _("Not a JSON object"));
+      holler_json_invalid (error, _("Not a JSON object"));
       return NULL;
     }
   obj = json_node_get_object (root);

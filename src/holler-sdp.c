@@ -172,26 +172,44 @@ has_format (const GstSDPMedia *media, long pt)
   return FALSE;
 }
 
+/* The @i-th "a=rtpmap:PT codec" of a media line whose PT is listed in the
+ * m= line's formats: its PT and the codec lowercased and stripped (free
+ * it); FALSE past the last, *pt -1 for one that does not qualify. */
+static gboolean
+rtpmap_entry (const GstSDPMedia *media, guint i, long *pt, char **codec)
+{
+  const char *rtpmap = gst_sdp_media_get_attribute_val_n (media, "rtpmap", i);
+  char *end = NULL;
+
+  *pt = -1;
+  *codec = NULL;
+  if (rtpmap == NULL)
+    return FALSE;
+  if (!g_ascii_isdigit (*rtpmap))
+    return TRUE;
+  *pt = strtol (rtpmap, &end, 10);
+  if (*pt > 127 || *end != ' ' || !has_format (media, *pt))
+    {
+      *pt = -1;
+      return TRUE;
+    }
+  *codec = g_strstrip (g_ascii_strdown (end, -1));
+  return TRUE;
+}
+
 /* The Opus payload type of a media line ("a=rtpmap:111 opus/48000/2", any
  * case, listed in the m= line's formats), or -1. */
 static int
 find_opus (const GstSDPMedia *media)
 {
-  const char *rtpmap;
+  long pt;
+  char *codec;
 
-  for (guint i = 0; (rtpmap = gst_sdp_media_get_attribute_val_n (media, "rtpmap", i)) != NULL; i++)
+  for (guint i = 0; rtpmap_entry (media, i, &pt, &codec); i++)
     {
-      g_autofree char *codec = NULL;
-      char *end = NULL;
-      long pt;
+      g_autofree char *owned = codec;
 
-      if (!g_ascii_isdigit (*rtpmap))
-        continue;
-      pt = strtol (rtpmap, &end, 10);
-      if (pt > 127 || *end != ' ' || !has_format (media, pt))
-        continue;
-      codec = g_ascii_strdown (end, -1);
-      if (g_str_equal (g_strstrip (codec), "opus/48000/2"))
+      if (pt >= 0 && g_str_equal (codec, "opus/48000/2"))
         return (int) pt;
     }
   return -1;
@@ -204,22 +222,15 @@ find_opus (const GstSDPMedia *media)
 static guint
 find_telephone_event (const GstSDPMedia *media, guint opus_pt)
 {
-  const char *rtpmap;
+  long pt;
+  char *codec;
 
-  for (guint i = 0; (rtpmap = gst_sdp_media_get_attribute_val_n (media, "rtpmap", i)) != NULL; i++)
+  for (guint i = 0; rtpmap_entry (media, i, &pt, &codec); i++)
     {
-      g_autofree char *codec = NULL;
-      char *end = NULL;
-      long pt;
+      g_autofree char *owned = codec;
 
-      if (!g_ascii_isdigit (*rtpmap))
-        continue;
-      pt = strtol (rtpmap, &end, 10);
-      if (pt < 96 || pt > 127 || (guint) pt == opus_pt || *end != ' ' || !has_format (media, pt))
-        continue;
-      codec = g_ascii_strdown (end, -1);
-      g_strstrip (codec);
-      if (g_str_equal (codec, "telephone-event/48000") || g_str_equal (codec, "telephone-event/48000/1"))
+      if (pt >= 96 && (guint) pt != opus_pt
+          && (g_str_equal (codec, "telephone-event/48000") || g_str_equal (codec, "telephone-event/48000/1")))
         return (guint) pt;
     }
   return 0;
