@@ -8,8 +8,6 @@
 #include "holler-call.h"
 #include "holler-call-private.h"
 #include "holler-sdp.h"
-#include "holler-dtls.h"
-#include "holler-srtp.h"
 #include "holler-error.h"
 #include "holler-call-report.h"
 #include "holler-dtmf.h"
@@ -126,7 +124,7 @@ holler_call_emit_pair (HollerCall *self)
 {
   HollerIcePair pair;
 
-  if (holler_ice_get_selected_pair (self->ice, &pair))
+  if (holler_transport_get_selected_pair (self->transport, &pair))
     holler_call_report_pair (self->reporter, self->label, &pair);
 }
 
@@ -156,24 +154,33 @@ send_dtmf_option (HollerCall *self)
 }
 
 static void
-on_dtls_connected (HollerDtls *dtls, gpointer user_data)
+on_dtls_connected (HollerTransport *transport, gpointer user_data)
 {
   HollerCall *self = user_data;
-  g_autoptr(GError) error = NULL;
   HollerSrtpKeys keys;
   JsonObject *fields = json_object_new ();
+  const char *cipher = holler_transport_get_cipher (transport);
 
-  holler_dtls_get_srtp_keys (dtls, &keys);
+  holler_transport_get_srtp_keys (transport, &keys);
   json_object_set_string_member (fields, "state", "connected");
   json_object_set_string_member (fields, "role", self->dtls_client ? "client" : "server");
-  json_object_set_string_member (fields, "cipher", holler_dtls_get_cipher (dtls));
+  json_object_set_string_member (fields, "cipher", cipher);
   json_object_set_string_member (fields, "srtp_profile", holler_srtp_profile_name (keys.profile));
   json_object_set_boolean_member (fields, "fingerprint_verified", TRUE);
   holler_reporter_emit (self->reporter, self->label, "dtls", fields,
                         _("DTLS connected as %s (%s, %s); peer certificate matches its fingerprint"),
-                        self->dtls_client ? "client" : "server", holler_dtls_get_cipher (dtls),
+                        self->dtls_client ? "client" : "server", cipher,
                         holler_srtp_profile_name (keys.profile));
+  holler_call_write_keylog (self->options->keylog, self->label, &keys);
   memset (&keys, 0, sizeof keys);
+}
+
+/* SRTP keys are installed: media can flow. */
+static void
+on_transport_ready (HollerTransport *transport, gpointer user_data)
+{
+  HollerCall *self = user_data;
+  g_autoptr(GError) error = NULL;
 
   if (!holler_call_start_media (self, &error))
     {
@@ -190,42 +197,25 @@ on_dtls_connected (HollerDtls *dtls, gpointer user_data)
 }
 
 static void
-on_dtls_failed (HollerDtls *dtls, GError *error, gpointer user_data)
+on_dtls_failed (HollerTransport *transport, GError *error, gpointer user_data)
 {
   holler_call_fail (user_data, error);
 }
 
+/* first: the first pair; later ones come from ICE restarts */
 static void
-on_dtls_closed (HollerDtls *dtls, gpointer user_data)
-{
-  g_debug ("peer closed DTLS");
-}
-
-static void
-on_ice_connected (HollerIce *ice, gpointer user_data)
+on_selected_pair (HollerTransport *transport, gboolean first, gpointer user_data)
 {
   HollerCall *self = user_data;
 
-  if (self->ice_connected)
-    {
-      holler_call_restart_done (self);
-      return;
-    }
-  self->ice_connected = TRUE;
-  holler_call_emit_pair (self);
-  for (guint i = 0; i < self->early_dtls->len; i++)
-    {
-      GBytes *datagram = g_ptr_array_index (self->early_dtls, i);
-
-      holler_ice_send (ice, g_bytes_get_data (datagram, NULL), g_bytes_get_size (datagram));
-    }
-  g_ptr_array_set_size (self->early_dtls, 0);
-  if (self->dtls != NULL)
-    holler_dtls_start (self->dtls, DTLS_TIMEOUT_MS);
+  if (first)
+    holler_call_emit_pair (self);
+  else
+    holler_call_restart_done (self);
 }
 
 static void
-on_ice_failed (HollerIce *ice, GError *error, gpointer user_data)
+on_transport_failed (HollerTransport *transport, GError *error, gpointer user_data)
 {
   HollerCall *self = user_data;
 
@@ -239,7 +229,7 @@ on_ice_failed (HollerIce *ice, GError *error, gpointer user_data)
 }
 
 static void
-on_ice_warning (HollerIce *ice, const char *text, gpointer user_data)
+on_transport_warning (HollerTransport *transport, const char *text, gpointer user_data)
 {
   HollerCall *self = user_data;
 
@@ -250,7 +240,7 @@ on_ice_warning (HollerIce *ice, const char *text, gpointer user_data)
 }
 
 static void
-on_local_candidate (HollerIce *ice, const char *candidate, gpointer user_data)
+on_local_candidate (HollerTransport *transport, const char *candidate, gpointer user_data)
 {
   HollerCall *self = user_data;
   g_autoptr(HollerMessage) msg = holler_message_new (HOLLER_MESSAGE_CANDIDATE);
@@ -262,7 +252,7 @@ on_local_candidate (HollerIce *ice, const char *candidate, gpointer user_data)
 }
 
 static void
-on_gathering_done (HollerIce *ice, gpointer user_data)
+on_gathering_done (HollerTransport *transport, gpointer user_data)
 {
   HollerCall *self = user_data;
   g_autoptr(HollerMessage) msg = holler_message_new (HOLLER_MESSAGE_END_OF_CANDIDATES);
@@ -273,40 +263,37 @@ on_gathering_done (HollerIce *ice, gpointer user_data)
 
 /* --- setting up the layers --- */
 
-static gboolean
-create_ice (HollerCall *self, GError **error)
+static void
+create_transport (HollerCall *self)
 {
-  HollerIceConfig config = {
-    .allow_loopback = self->options->allow_loopback,
-    .addresses = (const char * const *) self->options->ice_addresses,
-    .stun_servers = (const char * const *) self->options->stun_servers,
-    .turn_servers = (const char * const *) self->options->turn_servers,
-    .turn_secret = self->options->turn_secret,
-    .turn_rest_id = self->options->turn_rest_id,
-    .relay_only = self->options->relay_only,
+  HollerTransportConfig config = {
+    .ice = {
+      .allow_loopback = self->options->allow_loopback,
+      .addresses = (const char * const *) self->options->ice_addresses,
+      .stun_servers = (const char * const *) self->options->stun_servers,
+      .turn_servers = (const char * const *) self->options->turn_servers,
+      .turn_secret = self->options->turn_secret,
+      .turn_rest_id = self->options->turn_rest_id,
+      .relay_only = self->options->relay_only,
+    },
+    .dtls_timeout_ms = DTLS_TIMEOUT_MS,
+  };
+  static const struct { const char *signal; GCallback handler; } handlers[] = {
+    { "network-changed", G_CALLBACK (holler_call_on_network_changed) },
+    { "local-candidate", G_CALLBACK (on_local_candidate) },
+    { "gathering-done", G_CALLBACK (on_gathering_done) },
+    { "selected-pair", G_CALLBACK (on_selected_pair) },
+    { "dtls-connected", G_CALLBACK (on_dtls_connected) },
+    { "dtls-failed", G_CALLBACK (on_dtls_failed) },
+    { "ready", G_CALLBACK (on_transport_ready) },
+    { "failed", G_CALLBACK (on_transport_failed) },
+    { "warning", G_CALLBACK (on_transport_warning) },
   };
 
-  self->ice = holler_ice_new (NULL, self->outgoing, &config);
-  g_signal_connect_object (self->ice, "network-changed", G_CALLBACK (holler_call_on_network_changed), self, 0);
-  holler_ice_set_receive_func (self->ice, holler_call_on_ice_data, self);
-  g_signal_connect_object (self->ice, "local-candidate", G_CALLBACK (on_local_candidate), self, 0);
-  g_signal_connect_object (self->ice, "gathering-done", G_CALLBACK (on_gathering_done), self, 0);
-  g_signal_connect_object (self->ice, "connected", G_CALLBACK (on_ice_connected), self, 0);
-  g_signal_connect_object (self->ice, "failed", G_CALLBACK (on_ice_failed), self, 0);
-  g_signal_connect_object (self->ice, "warning", G_CALLBACK (on_ice_warning), self, 0);
-  return TRUE;
-}
-
-static gboolean
-create_dtls (HollerCall *self, GError **error)
-{
-  self->dtls = holler_dtls_new (self->dtls_client, self->remote->fingerprint, holler_call_on_dtls_send, self, error);
-  if (self->dtls == NULL)
-    return FALSE;
-  g_signal_connect_object (self->dtls, "connected", G_CALLBACK (on_dtls_connected), self, 0);
-  g_signal_connect_object (self->dtls, "failed", G_CALLBACK (on_dtls_failed), self, 0);
-  g_signal_connect_object (self->dtls, "closed", G_CALLBACK (on_dtls_closed), self, 0);
-  return TRUE;
+  self->transport = holler_transport_new (NULL, self->outgoing, &config);
+  holler_transport_set_receive_func (self->transport, holler_call_on_packet, self);
+  for (gsize i = 0; i < G_N_ELEMENTS (handlers); i++)
+    g_signal_connect_object (self->transport, handlers[i].signal, handlers[i].handler, self, 0);
 }
 
 void
@@ -316,7 +303,7 @@ holler_call_add_remote_candidate (HollerCall *self, const char *candidate)
 
   JsonObject *fields;
 
-  if (holler_ice_add_remote_candidate (self->ice, candidate, &error))
+  if (holler_transport_add_remote_candidate (self->transport, candidate, &error))
     return;
   /* with the text, so a script can tell which candidates a browser sent
    * that we skip (mDNS names, TCP) */
@@ -329,9 +316,11 @@ holler_call_add_remote_candidate (HollerCall *self, const char *candidate)
 gboolean
 holler_call_apply_remote (HollerCall *self, GError **error)
 {
-  if (!holler_ice_set_remote_credentials (self->ice, self->remote->ice_ufrag, self->remote->ice_pwd, error))
+  if (!holler_transport_set_remote_credentials (self->transport, self->remote->ice_ufrag, self->remote->ice_pwd,
+                                                error))
     return FALSE;
-  if (!create_dtls (self, error))
+  if (!holler_transport_set_remote_fingerprint (self->transport, self->dtls_client, self->remote->fingerprint,
+                                                error))
     return FALSE;
   for (guint i = 0; i < self->remote->candidates->len; i++)
     holler_call_add_remote_candidate (self, g_ptr_array_index (self->remote->candidates, i));
@@ -339,7 +328,7 @@ holler_call_apply_remote (HollerCall *self, GError **error)
     holler_call_add_remote_candidate (self, g_ptr_array_index (self->pending_candidates, i));
   g_ptr_array_set_size (self->pending_candidates, 0);
   if (self->remote->end_of_candidates || self->remote_gathering_done)
-    holler_ice_remote_gathering_done (self->ice);
+    holler_transport_remote_gathering_done (self->transport);
   return TRUE;
 }
 
@@ -347,11 +336,11 @@ HollerSdpDescription *
 holler_call_local_description (HollerCall *self, HollerDtlsSetup setup, GError **error)
 {
   g_autoptr(HollerSdpDescription) local = holler_sdp_description_new ();
-  const char *fingerprint = holler_dtls_local_fingerprint (error);
+  const char *fingerprint = holler_transport_get_local_fingerprint (self->transport, error);
 
   if (fingerprint == NULL)
     return NULL;
-  holler_ice_get_local_credentials (self->ice, &local->ice_ufrag, &local->ice_pwd);
+  holler_transport_get_local_credentials (self->transport, &local->ice_ufrag, &local->ice_pwd);
   local->session_id = self->session_id;
   local->session_version = ++self->session_version;
   local->ice_trickle = TRUE;
@@ -380,8 +369,7 @@ holler_call_start (HollerCall *self, GError **error)
 
   g_return_val_if_fail (self->outgoing && self->state == HOLLER_CALL_STATE_NEW, FALSE);
   self->start_time = g_get_monotonic_time ();
-  if (!create_ice (self, error))
-    return FALSE;
+  create_transport (self);
   local = holler_call_local_description (self, HOLLER_DTLS_SETUP_ACTPASS, error);
   if (local == NULL)
     return FALSE;
@@ -390,7 +378,7 @@ holler_call_start (HollerCall *self, GError **error)
   holler_call_set_state (self, HOLLER_CALL_STATE_OFFERING);
   holler_call_restart_connect_timeout (self);
   /* Trickle: candidates follow the offer as they are found. */
-  return holler_ice_gather (self->ice, error);
+  return holler_transport_gather (self->transport, error);
 }
 
 gboolean
@@ -404,7 +392,8 @@ holler_call_answer (HollerCall *self, GError **error)
   /* Browsers answer actpass with active; we do the same. */
   setup = self->remote->setup == HOLLER_DTLS_SETUP_ACTIVE ? HOLLER_DTLS_SETUP_PASSIVE : HOLLER_DTLS_SETUP_ACTIVE;
   self->dtls_client = setup == HOLLER_DTLS_SETUP_ACTIVE;
-  if (!create_ice (self, error) || !holler_call_apply_remote (self, error))
+  create_transport (self);
+  if (!holler_call_apply_remote (self, error))
     return FALSE;
   local = holler_call_local_description (self, setup, error);
   if (local == NULL)
@@ -413,7 +402,7 @@ holler_call_answer (HollerCall *self, GError **error)
   holler_call_send_message (self, answer);
   holler_call_set_state (self, HOLLER_CALL_STATE_CONNECTING);
   holler_call_restart_connect_timeout (self);
-  return holler_ice_gather (self->ice, error);
+  return holler_transport_gather (self->transport, error);
 }
 
 void
@@ -442,8 +431,8 @@ report_stats (HollerCall *self)
 
   if (self->media != NULL)
     holler_media_get_stats (self->media, &stats);
-  if (self->srtp != NULL)
-    holler_srtp_get_stats (self->srtp, &srtp);
+  if (self->transport != NULL)
+    holler_transport_get_srtp_stats (self->transport, &srtp);
   holler_call_report_stats (self->reporter, self->label, &stats, &srtp);
 }
 
@@ -452,8 +441,8 @@ finish_end (HollerCall *self)
 {
   JsonObject *fields = json_object_new ();
 
-  if (self->ice != NULL)
-    holler_ice_close (self->ice);
+  if (self->transport != NULL)
+    holler_transport_close (self->transport);
   holler_call_set_state (self, HOLLER_CALL_STATE_ENDED);
   json_object_set_string_member (fields, "reason", self->end_reason);
   json_object_set_boolean_member (fields, "failed", self->failed);
@@ -505,8 +494,8 @@ holler_call_end (HollerCall *self, const char *reason, gboolean failed, gboolean
       bye->reason = g_strdup (reason);
       holler_call_send_message (self, bye);
     }
-  if (self->dtls != NULL)
-    holler_dtls_shutdown (self->dtls);
+  if (self->transport != NULL)
+    holler_transport_shutdown (self->transport);
   report_stats (self);
 
   if (self->media != NULL)
@@ -527,11 +516,9 @@ holler_call_dispose (GObject *object)
   g_clear_handle_id (&self->restart_timeout_id, g_source_remove);
   /* Stop the sender before dropping what it uses. */
   g_clear_object (&self->media);
-  g_clear_pointer (&self->srtp, holler_srtp_free);
-  g_clear_object (&self->dtls);
-  if (self->ice != NULL)
-    holler_ice_close (self->ice);
-  g_clear_object (&self->ice);
+  if (self->transport != NULL)
+    holler_transport_close (self->transport);
+  g_clear_object (&self->transport);
   g_clear_object (&self->signaling);
   G_OBJECT_CLASS (holler_call_parent_class)->dispose (object);
 }
@@ -549,7 +536,6 @@ holler_call_finalize (GObject *object)
   g_free (self->end_reason);
   g_clear_pointer (&self->remote, holler_sdp_description_free);
   g_ptr_array_unref (self->pending_candidates);
-  g_ptr_array_unref (self->early_dtls);
   g_string_free (self->dtmf_received, TRUE);
   holler_call_options_free (self->options);
   holler_reporter_unref (self->reporter);
@@ -603,7 +589,6 @@ static void
 holler_call_init (HollerCall *self)
 {
   self->pending_candidates = g_ptr_array_new_with_free_func (g_free);
-  self->early_dtls = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
   self->opus_pt = OPUS_PT;
   self->dtmf_pt = DTMF_PT;
   self->dtmf_received = g_string_new (NULL);
@@ -688,7 +673,7 @@ holler_call_get_media_stats (HollerCall *self, HollerMediaStats *stats)
 gboolean
 holler_call_get_selected_pair (HollerCall *self, HollerIcePair *pair)
 {
-  return self->ice != NULL && holler_ice_get_selected_pair (self->ice, pair);
+  return self->transport != NULL && holler_transport_get_selected_pair (self->transport, pair);
 }
 
 const char *
