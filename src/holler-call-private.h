@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Shared by holler-call.c (the state machine), holler-call-messages.c
  * (what the peer sends), holler-call-restart.c (ICE restarts and
- * re-offers) and holler-call-media.c (the media object) only. */
+ * re-offers), holler-call-transport.c (ICE + DTLS + SRTP) and
+ * holler-call-media.c (the media object) only. */
 #pragma once
 
 #include "holler-call.h"
@@ -61,14 +62,20 @@ struct _HollerCall
 void holler_call_send_message (HollerCall *self, HollerMessage *msg);
 void holler_call_end (HollerCall *self, const char *reason, gboolean failed, gboolean send_bye,
                       const char *message);
-void holler_call_emit_pair (HollerCall *self);
 HollerSdpDescription *holler_call_local_description (HollerCall *self, HollerDtlsSetup setup, GError **error);
-void holler_call_add_remote_candidate (HollerCall *self, const char *candidate);
 void holler_call_set_state (HollerCall *self, HollerCallState state);
 void holler_call_restart_connect_timeout (HollerCall *self);
-gboolean holler_call_apply_remote (HollerCall *self, GError **error);
 /* the recording failed (the call goes on): report it, emit "recording-failed" */
 void holler_call_recording_failed (HollerCall *self, const GError *error);
+/* the transport has SRTP keys: start media, become active */
+void holler_call_activate (HollerCall *self);
+
+/* holler-call-transport.c */
+void holler_call_create_transport (HollerCall *self);
+/* the peer's credentials, DTLS role and fingerprint, and every candidate so far */
+gboolean holler_call_apply_remote (HollerCall *self, GError **error);
+void holler_call_add_remote_candidate (HollerCall *self, const char *candidate);
+void holler_call_emit_pair (HollerCall *self);
 
 /* holler-call-media.c */
 void holler_call_on_packet (const guint8 *packet, gsize len, gboolean rtcp, gpointer user_data);

@@ -12,7 +12,6 @@
 #include "holler-call-report.h"
 #include "holler-dtmf.h"
 
-#define DTLS_TIMEOUT_MS 15000
 #define OPUS_PT 111
 #define DTMF_PT 101               /* telephone-event/48000 in our offers */
 
@@ -119,15 +118,6 @@ on_duration_elapsed (gpointer user_data)
 
 /* --- events from the layers below --- */
 
-void
-holler_call_emit_pair (HollerCall *self)
-{
-  HollerIcePair pair;
-
-  if (holler_transport_get_selected_pair (self->transport, &pair))
-    holler_call_report_pair (self->reporter, self->label, &pair);
-}
-
 /* Reported here (the signal is the call's); connected in holler-call-media.c */
 void
 holler_call_recording_failed (HollerCall *self, const GError *error)
@@ -153,33 +143,10 @@ send_dtmf_option (HollerCall *self)
     }
 }
 
-static void
-on_dtls_connected (HollerTransport *transport, gpointer user_data)
+/* The transport has SRTP keys: media starts and the call is active. */
+void
+holler_call_activate (HollerCall *self)
 {
-  HollerCall *self = user_data;
-  HollerSrtpKeys keys;
-  JsonObject *fields = json_object_new ();
-  const char *cipher = holler_transport_get_cipher (transport);
-
-  holler_transport_get_srtp_keys (transport, &keys);
-  json_object_set_string_member (fields, "state", "connected");
-  json_object_set_string_member (fields, "role", self->dtls_client ? "client" : "server");
-  json_object_set_string_member (fields, "cipher", cipher);
-  json_object_set_string_member (fields, "srtp_profile", holler_srtp_profile_name (keys.profile));
-  json_object_set_boolean_member (fields, "fingerprint_verified", TRUE);
-  holler_reporter_emit (self->reporter, self->label, "dtls", fields,
-                        _("DTLS connected as %s (%s, %s); peer certificate matches its fingerprint"),
-                        self->dtls_client ? "client" : "server", cipher,
-                        holler_srtp_profile_name (keys.profile));
-  holler_call_write_keylog (self->options->keylog, self->label, &keys);
-  memset (&keys, 0, sizeof keys);
-}
-
-/* SRTP keys are installed: media can flow. */
-static void
-on_transport_ready (HollerTransport *transport, gpointer user_data)
-{
-  HollerCall *self = user_data;
   g_autoptr(GError) error = NULL;
 
   if (!holler_call_start_media (self, &error))
@@ -196,141 +163,7 @@ on_transport_ready (HollerTransport *transport, gpointer user_data)
     self->duration_id = g_timeout_add ((guint) (self->options->duration * 1000), on_duration_elapsed, self);
 }
 
-static void
-on_dtls_failed (HollerTransport *transport, GError *error, gpointer user_data)
-{
-  holler_call_fail (user_data, error);
-}
-
-/* first: the first pair; later ones come from ICE restarts */
-static void
-on_selected_pair (HollerTransport *transport, gboolean first, gpointer user_data)
-{
-  HollerCall *self = user_data;
-
-  if (first)
-    holler_call_emit_pair (self);
-  else
-    holler_call_restart_done (self);
-}
-
-static void
-on_transport_failed (HollerTransport *transport, GError *error, gpointer user_data)
-{
-  HollerCall *self = user_data;
-
-  /* Consent lost on a working call: try a new path before giving up. */
-  if (self->state == HOLLER_CALL_STATE_ACTIVE && !self->restarting && !self->signaling_lost)
-    holler_call_begin_restart (self, error->message);
-  else if (self->state == HOLLER_CALL_STATE_ACTIVE)
-    holler_call_end (self, "connection-lost", TRUE, TRUE, error->message);
-  else
-    holler_call_fail (self, error);
-}
-
-static void
-on_transport_warning (HollerTransport *transport, const char *text, gpointer user_data)
-{
-  HollerCall *self = user_data;
-
-  JsonObject *fields = json_object_new ();
-
-  json_object_set_string_member (fields, "message", text);
-  holler_reporter_emit (self->reporter, self->label, "warning", fields, "%s", text);
-}
-
-static void
-on_local_candidate (HollerTransport *transport, const char *candidate, gpointer user_data)
-{
-  HollerCall *self = user_data;
-  g_autoptr(HollerMessage) msg = holler_message_new (HOLLER_MESSAGE_CANDIDATE);
-
-  msg->candidate = g_strdup (candidate);
-  msg->sdp_mid = g_strdup (self->mid);
-  msg->sdp_mline_index = self->remote ? (gint) self->remote->mline_index : 0;
-  holler_call_send_message (self, msg);
-}
-
-static void
-on_gathering_done (HollerTransport *transport, gpointer user_data)
-{
-  HollerCall *self = user_data;
-  g_autoptr(HollerMessage) msg = holler_message_new (HOLLER_MESSAGE_END_OF_CANDIDATES);
-
-  msg->sdp_mid = g_strdup (self->mid);
-  holler_call_send_message (self, msg);
-}
-
-/* --- setting up the layers --- */
-
-static void
-create_transport (HollerCall *self)
-{
-  HollerTransportConfig config = {
-    .ice = {
-      .allow_loopback = self->options->allow_loopback,
-      .addresses = (const char * const *) self->options->ice_addresses,
-      .stun_servers = (const char * const *) self->options->stun_servers,
-      .turn_servers = (const char * const *) self->options->turn_servers,
-      .turn_secret = self->options->turn_secret,
-      .turn_rest_id = self->options->turn_rest_id,
-      .relay_only = self->options->relay_only,
-    },
-    .dtls_timeout_ms = DTLS_TIMEOUT_MS,
-  };
-  static const struct { const char *signal; GCallback handler; } handlers[] = {
-    { "network-changed", G_CALLBACK (holler_call_on_network_changed) },
-    { "local-candidate", G_CALLBACK (on_local_candidate) },
-    { "gathering-done", G_CALLBACK (on_gathering_done) },
-    { "selected-pair", G_CALLBACK (on_selected_pair) },
-    { "dtls-connected", G_CALLBACK (on_dtls_connected) },
-    { "dtls-failed", G_CALLBACK (on_dtls_failed) },
-    { "ready", G_CALLBACK (on_transport_ready) },
-    { "failed", G_CALLBACK (on_transport_failed) },
-    { "warning", G_CALLBACK (on_transport_warning) },
-  };
-
-  self->transport = holler_transport_new (NULL, self->outgoing, &config);
-  holler_transport_set_receive_func (self->transport, holler_call_on_packet, self);
-  for (gsize i = 0; i < G_N_ELEMENTS (handlers); i++)
-    g_signal_connect_object (self->transport, handlers[i].signal, handlers[i].handler, self, 0);
-}
-
-void
-holler_call_add_remote_candidate (HollerCall *self, const char *candidate)
-{
-  g_autoptr(GError) error = NULL;
-
-  JsonObject *fields;
-
-  if (holler_transport_add_remote_candidate (self->transport, candidate, &error))
-    return;
-  /* with the text, so a script can tell which candidates a browser sent
-   * that we skip (mDNS names, TCP) */
-  fields = json_object_new ();
-  json_object_set_string_member (fields, "message", error->message);
-  holler_reporter_emit (self->reporter, self->label, "warning", fields, "%s", error->message);
-}
-
-/* Credentials, then every candidate we have so far. */
-gboolean
-holler_call_apply_remote (HollerCall *self, GError **error)
-{
-  if (!holler_transport_set_remote_credentials (self->transport, self->remote->ice_ufrag, self->remote->ice_pwd,
-                                                error))
-    return FALSE;
-  if (!holler_transport_set_remote_fingerprint (self->transport, self->dtls_client, self->remote->fingerprint,
-                                                error))
-    return FALSE;
-  for (guint i = 0; i < self->remote->candidates->len; i++)
-    holler_call_add_remote_candidate (self, g_ptr_array_index (self->remote->candidates, i));
-  for (guint i = 0; i < self->pending_candidates->len; i++)
-    holler_call_add_remote_candidate (self, g_ptr_array_index (self->pending_candidates, i));
-  g_ptr_array_set_size (self->pending_candidates, 0);
-  if (self->remote->end_of_candidates || self->remote_gathering_done)
-    holler_transport_remote_gathering_done (self->transport);
-  return TRUE;
-}
+/* --- the SDP --- */
 
 HollerSdpDescription *
 holler_call_local_description (HollerCall *self, HollerDtlsSetup setup, GError **error)
@@ -369,7 +202,7 @@ holler_call_start (HollerCall *self, GError **error)
 
   g_return_val_if_fail (self->outgoing && self->state == HOLLER_CALL_STATE_NEW, FALSE);
   self->start_time = g_get_monotonic_time ();
-  create_transport (self);
+  holler_call_create_transport (self);
   local = holler_call_local_description (self, HOLLER_DTLS_SETUP_ACTPASS, error);
   if (local == NULL)
     return FALSE;
@@ -392,7 +225,7 @@ holler_call_answer (HollerCall *self, GError **error)
   /* Browsers answer actpass with active; we do the same. */
   setup = self->remote->setup == HOLLER_DTLS_SETUP_ACTIVE ? HOLLER_DTLS_SETUP_PASSIVE : HOLLER_DTLS_SETUP_ACTIVE;
   self->dtls_client = setup == HOLLER_DTLS_SETUP_ACTIVE;
-  create_transport (self);
+  holler_call_create_transport (self);
   if (!holler_call_apply_remote (self, error))
     return FALSE;
   local = holler_call_local_description (self, setup, error);
