@@ -10,8 +10,6 @@
 #include "holler-call-private.h"
 #include "holler-call-report.h"
 
-#define DTLS_TIMEOUT_MS 15000
-
 void
 holler_call_emit_pair (HollerCall *self)
 {
@@ -128,7 +126,7 @@ holler_call_create_transport (HollerCall *self)
       .turn_rest_id = self->options->turn_rest_id,
       .relay_only = self->options->relay_only,
     },
-    .dtls_timeout_ms = DTLS_TIMEOUT_MS,
+    .dtls_timeout_ms = 0,      /* the transport's 15 s */
   };
   static const struct { const char *signal; GCallback handler; } handlers[] = {
     { "network-changed", G_CALLBACK (holler_call_on_network_changed) },

@@ -72,7 +72,8 @@ void     holler_transport_set_receive_func (HollerTransport *self, HollerTranspo
                                             gpointer user_data);
 /* Any thread (GStreamer's streaming threads): protects RTP or RTCP in
  * place (buf_size leaves room for the trailer) and sends it. FALSE before
- * "ready" or when the packet could not be protected or sent. */
+ * "ready" or when the packet could not be protected or sent. Senders
+ * must stop before the transport is dropped. */
 gboolean holler_transport_send (HollerTransport *self, guint8 *buf, gsize len, gsize buf_size);
 
 /* --- what it is doing --- */
