@@ -20,6 +20,7 @@ struct _Peer {
   HollerTransport *transport;
   Peer *other;
   gboolean first_pair;
+  guint later_pairs;          /* "selected-pair" after an ICE restart */
   gboolean dtls_connected;
   gboolean ready;
   GError *error;              /* from "dtls-failed" or "failed" */
@@ -60,8 +61,10 @@ on_selected_pair (HollerTransport *transport, gboolean first, gpointer user_data
 {
   Peer *peer = user_data;
 
-  g_assert_true (first);   /* no restarts here */
-  peer->first_pair = TRUE;
+  if (first)
+    peer->first_pair = TRUE;
+  else
+    peer->later_pairs++;
 }
 
 static void
@@ -238,14 +241,14 @@ make_packet (guint8 *buf, gboolean rtcp, guint32 ssrc, guint seq, const char *fr
 /* Sends PACKETS RTP and PACKETS RTCP packets from @from; returns copies
  * of what was sent, before protection. */
 static GPtrArray *
-send_packets (Peer *from, guint32 ssrc, gboolean rtcp)
+send_packets (Peer *from, guint32 ssrc, gboolean rtcp, guint first_seq)
 {
   GPtrArray *sent = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
 
   for (guint i = 0; i < PACKETS; i++)
     {
       guint8 buf[BUF_SIZE];
-      gsize len = make_packet (buf, rtcp, ssrc, i + 1, from->name);
+      gsize len = make_packet (buf, rtcp, ssrc, first_seq + i, from->name);
 
       g_ptr_array_add (sent, g_bytes_new (buf, len));
       g_assert_true (holler_transport_send (from->transport, buf, len, sizeof buf));
@@ -275,6 +278,26 @@ assert_same (GPtrArray *sent, GPtrArray *received)
   g_assert_cmpuint (received->len, ==, sent->len);
   for (guint i = 0; i < sent->len; i++)
     g_assert_true (g_bytes_equal (g_ptr_array_index (sent, i), g_ptr_array_index (received, i)));
+}
+
+/* PACKETS RTP and RTCP packets each way, each arriving as it was sent */
+static void
+exchange (Peer *a, Peer *b, guint first_seq)
+{
+  g_autoptr(GPtrArray) a_rtp = send_packets (a, 0x11111111, FALSE, first_seq);
+  g_autoptr(GPtrArray) a_rtcp = send_packets (a, 0x11111111, TRUE, first_seq);
+  g_autoptr(GPtrArray) b_rtp = send_packets (b, 0x22222222, FALSE, first_seq);
+  g_autoptr(GPtrArray) b_rtcp = send_packets (b, 0x22222222, TRUE, first_seq);
+
+  g_ptr_array_set_size (a->rtp, 0);
+  g_ptr_array_set_size (a->rtcp, 0);
+  g_ptr_array_set_size (b->rtp, 0);
+  g_ptr_array_set_size (b->rtcp, 0);
+  wait_for (a, b, all_received, "every packet both ways");
+  assert_same (a_rtp, b->rtp);
+  assert_same (a_rtcp, b->rtcp);
+  assert_same (b_rtp, a->rtp);
+  assert_same (b_rtcp, a->rtcp);
 }
 
 static void
@@ -307,7 +330,6 @@ static void
 test_srtp_both_ways (void)
 {
   Peer a = { 0 }, b = { 0 };
-  g_autoptr(GPtrArray) a_rtp = NULL, a_rtcp = NULL, b_rtp = NULL, b_rtcp = NULL;
   HollerSrtpStats stats;
 
   peer_init (&a, "alice", TRUE, 0);
@@ -323,20 +345,66 @@ test_srtp_both_ways (void)
   assert_keys_match (&a, &b);
   g_assert_nonnull (holler_transport_get_cipher (a.transport));
 
-  a_rtp = send_packets (&a, 0x11111111, FALSE);
-  a_rtcp = send_packets (&a, 0x11111111, TRUE);
-  b_rtp = send_packets (&b, 0x22222222, FALSE);
-  b_rtcp = send_packets (&b, 0x22222222, TRUE);
-  wait_for (&a, &b, all_received, "every packet both ways");
-  assert_same (a_rtp, b.rtp);
-  assert_same (a_rtcp, b.rtcp);
-  assert_same (b_rtp, a.rtp);
-  assert_same (b_rtcp, a.rtcp);
+  exchange (&a, &b, 1);
 
   holler_transport_get_srtp_stats (a.transport, &stats);
   g_assert_cmpuint (stats.protected_packets, ==, 2 * PACKETS);
   g_assert_cmpuint (stats.unprotected_packets, ==, 2 * PACKETS);
   g_assert_cmpuint (stats.auth_failures, ==, 0);
+  peer_clear (&a);
+  peer_clear (&b);
+}
+
+static gboolean
+both_restarted (Peer *a, Peer *b)
+{
+  return (a->later_pairs > 0 && b->later_pairs > 0) || a->error != NULL || b->error != NULL;
+}
+
+/* New ICE credentials and candidates on both sides (as a re-offer and
+ * its answer would carry them): the same DTLS keys go on over the new
+ * pair, with no second handshake. */
+static void
+test_ice_restart (void)
+{
+  Peer a = { 0 }, b = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *ufrag = NULL, *pwd = NULL;
+  HollerSrtpStats stats;
+  HollerIcePair before, after;
+
+  peer_init (&a, "alice", TRUE, 0);
+  peer_init (&b, "bob", FALSE, 0);
+  connect_peers (&a, &b, local_fingerprint (&b), local_fingerprint (&a));
+  wait_for (&a, &b, both_ready, "DTLS and SRTP on both sides");
+  exchange (&a, &b, 1);
+  g_assert_true (holler_transport_get_selected_pair (a.transport, &before));
+
+  holler_transport_restart (a.transport);
+  holler_transport_restart (b.transport);
+  holler_transport_get_local_credentials (b.transport, &ufrag, &pwd);
+  g_assert_true (holler_transport_set_remote_credentials (a.transport, ufrag, pwd, &error));
+  g_clear_pointer (&ufrag, g_free);
+  g_clear_pointer (&pwd, g_free);
+  holler_transport_get_local_credentials (a.transport, &ufrag, &pwd);
+  g_assert_true (holler_transport_set_remote_credentials (b.transport, ufrag, pwd, &error));
+  g_assert_true (holler_transport_gather (a.transport, &error));
+  g_assert_true (holler_transport_gather (b.transport, &error));
+  g_assert_no_error (error);
+  wait_for (&a, &b, both_restarted, "the restarted sessions to connect");
+  g_assert_no_error (a.error);
+  g_assert_no_error (b.error);
+  g_assert_cmpuint (a.later_pairs, ==, 1);
+  g_assert_cmpuint (b.later_pairs, ==, 1);
+  /* a new libnice stream: new sockets, so new ports on both ends */
+  g_assert_true (holler_transport_get_selected_pair (a.transport, &after));
+  g_assert_cmpstr (after.local_address, !=, before.local_address);
+  g_assert_cmpstr (after.remote_address, !=, before.remote_address);
+
+  exchange (&a, &b, 1 + PACKETS);
+  holler_transport_get_srtp_stats (b.transport, &stats);
+  g_assert_cmpuint (stats.unprotected_packets, ==, 4 * PACKETS);
+  g_assert_cmpuint (stats.auth_failures + stats.replays, ==, 0);
   peer_clear (&a);
   peer_clear (&b);
 }
@@ -409,6 +477,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/transport/srtp-both-ways", test_srtp_both_ways);
+  g_test_add_func ("/transport/ice-restart", test_ice_restart);
   g_test_add_func ("/transport/fingerprint-mismatch/client", test_mismatch_at_client);
   g_test_add_func ("/transport/fingerprint-mismatch/server", test_mismatch_at_server);
   return g_test_run ();
