@@ -41,20 +41,33 @@ void holler_rtp_receiver_end        (HollerRtpReceiver *r);
  * concealed, jitter, the jitter buffer's length) */
 void holler_rtp_receiver_get_stats  (HollerRtpReceiver *r, HollerMediaStats *stats);
 
-/* holler-media-record.c: an ogg: recording written from an appsink; a
- * failed write stops the recording, never the pipeline. */
+/* holler-media-record.c: an ogg: recording of the received Opus packets
+ * as they are; a failed write stops the recording, never the pipeline. */
 typedef struct _HollerRecorder HollerRecorder;
 
 /* Called once, on a streaming thread, with the error (owned by the callee) */
 typedef void (*HollerRecorderFailedFunc) (GError *error, gpointer user_data);
 
-/* Creates @path at once; if that fails the recorder drops everything and
- * holler_recorder_take_open_error() says why. @appsink is borrowed. */
-HollerRecorder *holler_recorder_new (GstElement *appsink, const char *path,
+/* Records the packets of PT @opus_pt that leave @rtp_pad (the jitter
+ * buffer's source pad; borrowed). Creates @path at once; if that fails the
+ * recorder drops everything and holler_recorder_take_open_error() says
+ * why. */
+HollerRecorder *holler_recorder_new (GstPad *rtp_pad, guint opus_pt, const char *path,
                                      HollerRecorderFailedFunc func, gpointer user_data);
 GError *holler_recorder_take_open_error (HollerRecorder *r);
 /* Once the pipeline is in NULL */
 void    holler_recorder_free (HollerRecorder *r);
+
+/* holler-media-spec.c: the gst-launch descriptions of a call's two
+ * pipelines. The send side ends in an appsink "rtpout" (with "pay", and
+ * "dtmfsrc" when @dtmf_pt is not 0; "pcmin" when @feed, "mute" and "enc"
+ * unless the input is opus:); the receive side starts at the jitter buffer
+ * "jbuf" and has "meter" after the decoder unless @output is discard.
+ * @probe_name: the webrtcechoprobe's name, NULL for none; @dsp: the
+ * echo-cancelling chain before the encoder, or NULL. */
+char *holler_media_send_description (const char *input, gboolean feed, const char *dsp, guint opus_pt,
+                                     guint dtmf_pt);
+char *holler_media_receive_description (const char *output, const char *probe_name);
 
 /* holler-media-stream.c: the payloader (named "pay") and rtpdtmfmux send
  * as @ssrc (0: their own), with the MID header extension as @mid_ext_id
