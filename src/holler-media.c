@@ -331,6 +331,17 @@ on_bus_message (GstBus *bus, GstMessage *message, gpointer user_data)
           }
         break;
       }
+    case GST_MESSAGE_STATE_CHANGED:
+      /* digits asked for before the send side played go out now */
+      if (GST_MESSAGE_SRC (message) == GST_OBJECT (self->send_pipeline) && self->dtmf != NULL)
+        {
+          GstState state;
+
+          gst_message_parse_state_changed (message, NULL, &state, NULL);
+          if (state == GST_STATE_PLAYING)
+            holler_dtmf_sender_start (self->dtmf);
+        }
+      break;
     case GST_MESSAGE_LATENCY:
       /* the jitter buffer's latency changed: the sinks must wait as long */
       gst_bin_recalculate_latency (GST_BIN (recv ? self->recv_pipeline : self->send_pipeline));

@@ -20,6 +20,7 @@ struct _HollerOggOpus
   guint32 serial;
   guint32 page_seq;
   gboolean started;            /* headers written */
+  gboolean ended;              /* the end-of-stream page written: nothing more */
   guint64 granule;             /* samples through the last packet added */
   guint32 next_ts;             /* the RTP timestamp expected next */
   guint8 last_toc;
@@ -113,7 +114,8 @@ write_page (HollerOggOpus *o, guint8 flags, GByteArray *out)
   guint32 crc;
 
   header[5] = flags;
-  put_le (header + 6, o->granule, 8);
+  /* -1: no packet ends on this (empty, end-of-stream) page */
+  put_le (header + 6, o->segments > 0 ? o->granule : G_MAXUINT64, 8);
   put_le (header + 14, o->serial, 4);
   put_le (header + 18, o->page_seq++, 4);
   header[26] = o->segments;
@@ -133,7 +135,11 @@ append_packet (HollerOggOpus *o, const guint8 *packet, gsize len, guint samples,
 {
   guint need = len / 255 + 1;
 
-  if (o->segments + need > MAX_SEGMENTS)
+  /* a page ends when the next packet would not fit or would make it longer
+   * than 0.5 s: so a page is only ended once the following packet is
+   * known, and the stop always finds a page to mark as the last */
+  if (o->segments > 0 && (o->segments + need > MAX_SEGMENTS
+                          || o->page_samples + samples > HOLLER_OGG_OPUS_PAGE_SAMPLES))
     write_page (o, 0, out);
   if (o->segments == 0)
     o->page_since_us = now_us;
@@ -143,8 +149,6 @@ append_packet (HollerOggOpus *o, const guint8 *packet, gsize len, guint samples,
   g_byte_array_append (o->body, packet, len);
   o->granule += samples;
   o->page_samples += samples;
-  if (o->page_samples >= HOLLER_OGG_OPUS_PAGE_SAMPLES)
-    write_page (o, 0, out);
 }
 
 /* The identification and comment headers, each on a page of its own */
@@ -222,7 +226,7 @@ holler_ogg_opus_add (HollerOggOpus *o, const guint8 *packet, gsize len, guint32 
   guint samples = holler_opus_packet_samples (packet, len);
   guint32 gap;
 
-  if (samples == 0 || len > 255 * (MAX_SEGMENTS - 1))
+  if (samples == 0 || len > 255 * (MAX_SEGMENTS - 1) || o->ended)
     return FALSE;
   if (!o->started)
     {
@@ -252,8 +256,13 @@ holler_ogg_opus_tick (HollerOggOpus *o, gint64 now_us, GByteArray *out)
 void
 holler_ogg_opus_flush (HollerOggOpus *o, gboolean eos, GByteArray *out)
 {
-  if (o->segments > 0)
+  /* the clock ended the last page just before the stop: an empty page
+   * carries the end-of-stream flag */
+  if (o->ended)
+    return;
+  if (o->segments > 0 || (eos && o->started))
     write_page (o, eos ? FLAG_EOS : 0, out);
+  o->ended = eos;
 }
 
 guint64

@@ -37,8 +37,8 @@ gboolean holler_ogg_opus_add   (HollerOggOpus *o, const guint8 *packet, gsize le
 /* Ends the page being built if its first packet is HOLLER_OGG_OPUS_PAGE_US
  * old (for a caller that goes quiet) */
 void     holler_ogg_opus_tick  (HollerOggOpus *o, gint64 now_us, GByteArray *out);
-/* Ends the page being built, with the end-of-stream flag when @eos and it
- * holds a packet */
+/* Ends the page being built, with the end-of-stream flag when @eos (an
+ * empty page if none is being built); after that nothing is added */
 void     holler_ogg_opus_flush (HollerOggOpus *o, gboolean eos, GByteArray *out);
 /* Samples written so far (the last granule position) */
 guint64  holler_ogg_opus_get_samples (HollerOggOpus *o);

@@ -214,6 +214,38 @@ def recordings(rec):
     return out
 
 
+def ogg_pages(path):
+    """The pages of a one-stream Ogg file: (flags, granule, packets ending
+    on it); a packet continued across pages is joined."""
+    with open(path, "rb") as f:
+        data = f.read()
+    pages, partial, i = [], b"", 0
+    while i < len(data):
+        check(data[i:i + 4] == b"OggS", "%s: no Ogg page at byte %d" % (path, i))
+        flags, granule = data[i + 5], int.from_bytes(data[i + 6:i + 14], "little", signed=True)
+        nseg = data[i + 26]
+        lacing = data[i + 27:i + 27 + nseg]
+        at = i + 27 + nseg
+        packets = []
+        for n in lacing:
+            partial += data[at:at + n]
+            at += n
+            if n < 255:
+                packets.append(partial)
+                partial = b""
+        pages.append((flags, granule, packets))
+        i = at
+    return pages
+
+
+def opus_packets(path):
+    """The audio packets of an Ogg Opus file (after OpusHead and OpusTags)"""
+    packets = [p for _, _, ps in ogg_pages(path) for p in ps]
+    check(len(packets) >= 2 and packets[0].startswith(b"OpusHead") and packets[1].startswith(b"OpusTags"),
+          "%s: not Ogg Opus" % path)
+    return packets[2:]
+
+
 # --- cases ---
 
 def case_ten_callers(lab):
@@ -300,6 +332,57 @@ def case_greeting_then_record(lab):
     r = lab.tone_share(side["path"], 440)
     check(r["share"] > 0.6, "recording: 440 Hz in %.0f%%" % (r["share"] * 100))
     return {"greeting_heard": early, "record_share": round(r["share"], 2)}
+
+
+def case_bit_exact(lab):
+    """The recording holds the caller's Opus packets as they were sent
+    (a pre-encoded file, --input opus:), bit for bit, in order; a DTMF digit
+    the caller sends is not in it (its audio gap is filled with empty
+    concealment frames); the granule positions count the packets; the file
+    decodes to the caller's tone."""
+    sent = os.path.join(lab.dir, "sent.ogg")
+    subprocess.run(["gst-launch-1.0", "-q", "audiotestsrc", "freq=587", "num-buffers=500", "samplesperbuffer=960",
+                    "!", "audio/x-raw,rate=48000,channels=1", "!", "opusenc", "bitrate=32000", "frame-size=20",
+                    "!", "oggmux", "!", "filesink", "location=" + sent], check=True, timeout=30)
+    rec = os.path.join(lab.dir, "rec")
+    svc = lab.service(["--record-dir", rec])
+    p = Proc(lab, "exact", ["call", "answerer", "--id", "exact", "--input", "opus:" + sent, "--duration", "5",
+                            "--output", "null", "--dtmf", "5"] + lab.common())
+    check(p.wait(30) == 0, "caller exit status %s (see %s)" % (p.proc.returncode, p.log_path))
+    svc.wait_event("dtmf", 10)
+    side = wait_until("the sidecar's end", 10, lambda: recordings(rec).get("exact", {}).get("end") and
+                      recordings(rec)["exact"])
+    source = opus_packets(sent)
+    got = opus_packets(side["path"])
+    check(len(got) >= 150, "only %d packets recorded" % len(got))
+    starts = [k for k, pkt in enumerate(source) if pkt == got[0]]
+    check(starts, "the first recorded packet (%d bytes) is none of the sent ones" % len(got[0]))
+    k = starts[0]
+    check(k + len(got) <= len(source), "more packets recorded (%d from %d) than sent (%d)" % (len(got), k, len(source)))
+    fills, toc = 0, got[0][0]
+    for i, pkt in enumerate(got):
+        if pkt == source[k + i]:
+            toc = pkt[0]
+            continue
+        # not sent (the digit replaced it, or lost): an empty frame of the
+        # configuration of the packet before (RFC 7845 4.1)
+        check(len(pkt) == 1 and pkt[0] == toc & 0xFC,
+              "recorded packet %d (%d bytes) is not sent packet %d (%d bytes)"
+              % (i, len(pkt), k + i, len(source[k + i])))
+        fills += 1
+    # the digit replaces up to ~0.5 s of audio (a 250 ms tone, the pause
+    # after it, rtpdtmfsrc's end packets); on loopback nothing else is lost
+    check(fills <= 40, "%d of %d packets were concealment" % (fills, len(got)))
+    pages = ogg_pages(side["path"])
+    audio_pages = [pg for pg in pages[2:] if pg[2]]
+    check(audio_pages[-1][1] == 960 * len(got), "last granule %d, %d packets of 20 ms recorded"
+          % (audio_pages[-1][1], len(got)))
+    check([pg[0] & 4 for pg in pages].count(4) == 1 and pages[-1][0] & 4,
+          "not one end-of-stream page, the last: %s" % [pg[:2] for pg in pages[-3:]])
+    r = lab.tone_share(side["path"], 587)
+    check(r["share"] > 0.6 and r["seconds"] >= 3, "recording: %s" % r)
+    return {"packets": len(got), "identical": len(got) - fills, "concealment": fills, "from_sent": k,
+            "share": round(r["share"], 2)}
 
 
 def case_killed(lab):
@@ -460,6 +543,7 @@ CASES = {
     "ten-callers": case_ten_callers,
     "echo": case_echo,
     "greeting-record": case_greeting_then_record,
+    "bit-exact": case_bit_exact,
     "killed": case_killed,
     "sigterm": case_sigterm,
     "allow-list": case_allow_list,
