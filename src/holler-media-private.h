@@ -19,6 +19,9 @@ char *holler_media_output_description (const char *spec);
  * (an input) or after (an output) the element called @anchor. */
 gboolean holler_media_add_device_element (GstElement *pipeline, HollerDeviceKind kind, const char *name,
                                           const char *anchor, GError **error);
+/* TRUE if @path starts as an Ogg Opus file does (its packets can be sent
+ * as they are, like an opus: input) */
+gboolean holler_media_file_is_ogg_opus (const char *path);
 /* @path double-quoted for a gst-launch description */
 char *holler_media_quote_path (const char *path);
 

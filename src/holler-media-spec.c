@@ -183,12 +183,14 @@ holler_media_send_description (const char *input, gboolean feed, const char *dsp
 
   dtmf_parts (dtmf_pt, &mux, &dtmf);
   /* An Ogg Opus file given as opus:PATH is sent as it is, without
-   * decoding and encoding again. */
+   * decoding and encoding again; its OpusHead and OpusTags, which oggdemux
+   * hands on as buffers too, are not audio packets. */
   if (g_str_has_prefix (input, "opus:"))
     {
       g_autofree char *q = holler_media_quote_path (input + 5);
 
-      return g_strdup_printf ("filesrc location=%s ! oggdemux ! rtpopuspay name=pay pt=%u "
+      return g_strdup_printf ("filesrc location=%s ! oggdemux ! identity drop-buffer-flags=header "
+                              "! rtpopuspay name=pay pt=%u "
                               "! %sappsink name=rtpout sync=true max-buffers=100 drop=true%s",
                               q, opus_pt, mux, dtmf);
     }
@@ -228,6 +230,22 @@ holler_media_receive_description (const char *output, const char *probe_name)
                           "%s%s%s%s",
                           probe_name ? " ! webrtcechoprobe name=" : "", probe_name ? probe_name : "",
                           out_desc ? " ! " : "", out_desc ? out_desc : "");
+}
+
+gboolean
+holler_media_file_is_ogg_opus (const char *path)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GFileInputStream) in = g_file_read (file, NULL, NULL);
+  guint8 head[36];
+  gsize got = 0;
+
+  /* the first page holds OpusHead alone: 27 bytes of page header, one
+   * lacing value, then the packet (RFC 7845 §3) */
+  if (in == NULL || !g_input_stream_read_all (G_INPUT_STREAM (in), head, sizeof head, &got, NULL, NULL)
+      || got < sizeof head)
+    return FALSE;
+  return memcmp (head, "OggS", 4) == 0 && head[26] == 1 && memcmp (head + 28, "OpusHead", 8) == 0;
 }
 
 gboolean

@@ -592,12 +592,23 @@ holler_media_new (const char *input, const char *greeting, const char *output, g
                   guint dtmf_pt, HollerMediaRtpFunc rtp_func, gpointer user_data, GError **error)
 {
   g_autoptr(HollerMedia) self = NULL;
+  g_autofree char *opus_greeting = NULL;
 
   if (!holler_media_check_plugins (error))
     return NULL;
   self = g_object_new (HOLLER_TYPE_MEDIA, NULL);
   self->rtp_func = rtp_func;
   self->rtp_data = user_data;
+  /* An Ogg Opus greeting followed by silence (the answering service's
+   * usual call) is sent as the file's own packets, like an opus: input:
+   * no decoder and no encoder for the call. */
+  if (greeting != NULL && g_str_equal (input, "silence") && g_str_has_prefix (greeting, "file:")
+      && holler_media_file_is_ogg_opus (greeting + 5))
+    {
+      opus_greeting = g_strconcat ("opus:", greeting + 5, NULL);
+      input = opus_greeting;
+      greeting = NULL;
+    }
   if (use_feed (input, greeting))
     make_feed (self, input, greeting);
   if (!build_pipelines (self, input, output, opus_pt, dtmf_pt, error))

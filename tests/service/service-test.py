@@ -334,6 +334,23 @@ def case_greeting_then_record(lab):
     return {"greeting_heard": early, "record_share": round(r["share"], 2)}
 
 
+def case_greeting_then_echo(lab):
+    """A greeting followed by the echo: the greeting goes through the
+    feed (decoded, encoded with the echo) instead of being sent as the
+    file's packets; the caller hears 660 Hz first, then its own 440 Hz."""
+    greeting = os.path.join(lab.dir, "greeting.ogg")
+    subprocess.run(["gst-launch-1.0", "-q", "audiotestsrc", "freq=660", "num-buffers=100", "samplesperbuffer=960",
+                    "!", "audio/x-raw,rate=48000,channels=1", "!", "opusenc", "!", "oggmux", "!",
+                    "filesink", "location=" + greeting], check=True, timeout=30)
+    lab.service(["--greeting", greeting, "--input", "echo"])
+    p = lab.caller("visitor", 440, 5)
+    check(p.wait(30) == 0, "caller exit status %s (see %s)" % (p.proc.returncode, p.log_path))
+    heard = [round(ev["tone_hz"]) for ev in p.events("level") if ev.get("level_db", -120) > -40]
+    check(heard and abs(heard[0] - 660) < 15, "the caller did not hear the greeting first: %s" % heard)
+    check(sum(1 for hz in heard if abs(hz - 440) < 15) >= 2, "the caller did not hear its echo: %s" % heard)
+    return {"heard": heard}
+
+
 def case_bit_exact(lab):
     """The recording holds the caller's Opus packets as they were sent
     (a pre-encoded file, --input opus:), bit for bit, in order; a DTMF digit
@@ -543,6 +560,7 @@ CASES = {
     "ten-callers": case_ten_callers,
     "echo": case_echo,
     "greeting-record": case_greeting_then_record,
+    "greeting-echo": case_greeting_then_echo,
     "bit-exact": case_bit_exact,
     "killed": case_killed,
     "sigterm": case_sigterm,
