@@ -78,6 +78,10 @@ char *holler_media_receive_description (const char *output, const char *probe_na
 gboolean holler_media_stream_configure (GstElement *send_pipeline, guint32 ssrc, const char *mid,
                                         guint mid_ext_id, GError **error);
 
+/* holler-media-stream.c: an Ogg Opus file's packets (opus: input, no
+ * encoder) stamped with their own durations on the way to the payloader */
+void holler_media_stream_stamp_file_packets (GstElement *send_pipeline);
+
 /* holler-media-stream.c: the RTCP fields of @stats from @rtcp (may be
  * NULL: nothing known) */
 struct _HollerRtcp;

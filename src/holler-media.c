@@ -528,6 +528,8 @@ wire_send_side (HollerMedia *self, guint dtmf_pt)
 
   gst_app_sink_set_callbacks (GST_APP_SINK (sink), &callbacks, self, NULL);
   self->encoder = gst_bin_get_by_name (bin, "enc");
+  if (self->encoder == NULL)
+    holler_media_stream_stamp_file_packets (self->send_pipeline);
   self->volume = gst_bin_get_by_name (bin, "mute");
   if (self->volume != NULL)
     {
