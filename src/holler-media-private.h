@@ -61,6 +61,20 @@ GError *holler_recorder_take_open_error (HollerRecorder *r);
 /* Once the pipeline is in NULL */
 void    holler_recorder_free (HollerRecorder *r);
 
+/* holler-media-prompt.c: @path's audio as Ogg Opus, encoded once per
+ * process on a thread of its own; NULL while that runs (the first call
+ * starts it) or if it cannot be done. */
+GBytes *holler_media_prompt_lookup (const char *path);
+/* The answering service's usual call, a greeting followed by silence,
+ * needs no encoder: an Ogg Opus greeting is sent from its file (*@input
+ * becomes opus:PATH, returned to be freed), any other one from its
+ * encoding once per process (*@prompt, when ready). *@greeting is then
+ * NULL. Otherwise nothing changes. */
+char *holler_media_prompt_plan (const char **input, const char **greeting, GBytes **prompt);
+/* The Ogg Opus bytes of @prompt into the appsrc "oggin" of a send
+ * pipeline made by holler_media_send_packets_description() */
+void  holler_media_prompt_push (GstElement *send_pipeline, GBytes *prompt);
+
 /* holler-media-spec.c: the gst-launch descriptions of a call's two
  * pipelines. The send side ends in an appsink "rtpout" (with "pay", and
  * "dtmfsrc" when @dtmf_pt is not 0; "pcmin" when @feed, "mute" and "enc"
@@ -71,6 +85,9 @@ void    holler_recorder_free (HollerRecorder *r);
 char *holler_media_send_description (const char *input, gboolean feed, const char *dsp, guint opus_pt,
                                      guint dtmf_pt);
 char *holler_media_receive_description (const char *output, const char *probe_name);
+/* A send pipeline without an encoder: the Opus packets of the Ogg Opus
+ * bytes from @source (a gst-launch source description) */
+char *holler_media_send_packets_description (const char *source, guint opus_pt, guint dtmf_pt);
 
 /* holler-media-stream.c: the payloader (named "pay") and rtpdtmfmux send
  * as @ssrc (0: their own), with the MID header extension as @mid_ext_id

@@ -172,6 +172,21 @@ dtmf_parts (guint dtmf_pt, char **mux, char **branch)
                              "! dtmfmux.priority_sink_0", dtmf_pt);
 }
 
+/* Ogg Opus sent as it is, without decoding and encoding again; its
+ * OpusHead and OpusTags, which oggdemux hands on as buffers too, are not
+ * audio packets. */
+char *
+holler_media_send_packets_description (const char *source, guint opus_pt, guint dtmf_pt)
+{
+  g_autofree char *mux = NULL;
+  g_autofree char *dtmf = NULL;
+
+  dtmf_parts (dtmf_pt, &mux, &dtmf);
+  return g_strdup_printf ("%s ! oggdemux ! identity drop-buffer-flags=header ! rtpopuspay name=pay pt=%u "
+                          "! %sappsink name=rtpout sync=true max-buffers=100 drop=true%s",
+                          source, opus_pt, mux, dtmf);
+}
+
 char *
 holler_media_send_description (const char *input, gboolean feed, const char *dsp, guint opus_pt,
                                guint dtmf_pt)
@@ -181,19 +196,14 @@ holler_media_send_description (const char *input, gboolean feed, const char *dsp
   g_autofree char *in_desc = NULL;
   gboolean live = TRUE;
 
-  dtmf_parts (dtmf_pt, &mux, &dtmf);
-  /* An Ogg Opus file given as opus:PATH is sent as it is, without
-   * decoding and encoding again; its OpusHead and OpusTags, which oggdemux
-   * hands on as buffers too, are not audio packets. */
   if (g_str_has_prefix (input, "opus:"))
     {
       g_autofree char *q = holler_media_quote_path (input + 5);
+      g_autofree char *source = g_strdup_printf ("filesrc location=%s", q);
 
-      return g_strdup_printf ("filesrc location=%s ! oggdemux ! identity drop-buffer-flags=header "
-                              "! rtpopuspay name=pay pt=%u "
-                              "! %sappsink name=rtpout sync=true max-buffers=100 drop=true%s",
-                              q, opus_pt, mux, dtmf);
+      return holler_media_send_packets_description (source, opus_pt, dtmf_pt);
     }
+  dtmf_parts (dtmf_pt, &mux, &dtmf);
   /* Feed mode (greeting, silence, echo): raw audio pushed into an appsrc
    * by a HollerMediaFeed; a device: input has no description (its element
    * is linked before "capture" by hand). */

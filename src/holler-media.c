@@ -51,6 +51,7 @@ struct _HollerMedia
   GstElement *volume;
   GstElement *pcmin;           /* feed mode: the send side's raw audio input */
   HollerMediaFeed *feed;
+  GBytes *prompt;              /* a greeting encoded once, sent as it is; or NULL */
   HollerDtmfSender *dtmf;      /* NULL when the peer has no telephone-event */
   HollerRtcp *rtcp;            /* set by holler_media_set_stream(); NULL: no RTCP */
   GstElement *encoder;         /* opusenc; NULL when sending an Ogg Opus file as it is */
@@ -369,6 +370,7 @@ holler_media_dispose (GObject *object)
   if (self->feed != NULL)
     holler_media_feed_stop (self->feed);
   g_clear_object (&self->feed);
+  g_clear_pointer (&self->prompt, g_bytes_unref);
   g_clear_pointer (&self->dtmf, holler_dtmf_sender_free);
   if (self->send_pipeline)
     gst_element_set_state (self->send_pipeline, GST_STATE_NULL);
@@ -495,7 +497,10 @@ build_pipelines (HollerMedia *self, const char *input, const char *output, guint
                  GError **error)
 {
   g_autofree char *dsp = plan_echo_cancel (self, input, output);
-  g_autofree char *send_desc = holler_media_send_description (input, self->feed != NULL, dsp, opus_pt, dtmf_pt);
+  g_autofree char *send_desc = self->prompt != NULL
+    ? holler_media_send_packets_description ("appsrc name=oggin format=bytes caps=application/ogg", opus_pt,
+                                             dtmf_pt)
+    : holler_media_send_description (input, self->feed != NULL, dsp, opus_pt, dtmf_pt);
   g_autofree char *recv_desc = holler_media_receive_description (output,
                                                                  self->echo_probe ? self->probe_name : NULL);
   const char *device_in = g_str_has_prefix (input, "raw:") ? input + 4 : input;
@@ -530,6 +535,8 @@ wire_send_side (HollerMedia *self, guint dtmf_pt)
   self->encoder = gst_bin_get_by_name (bin, "enc");
   if (self->encoder == NULL)
     holler_media_stream_stamp_file_packets (self->send_pipeline);
+  if (self->prompt != NULL)
+    holler_media_prompt_push (self->send_pipeline, self->prompt);
   self->volume = gst_bin_get_by_name (bin, "mute");
   if (self->volume != NULL)
     {
@@ -601,17 +608,8 @@ holler_media_new (const char *input, const char *greeting, const char *output, g
   self = g_object_new (HOLLER_TYPE_MEDIA, NULL);
   self->rtp_func = rtp_func;
   self->rtp_data = user_data;
-  /* An Ogg Opus greeting followed by silence (the answering service's
-   * usual call) is sent as the file's own packets, like an opus: input:
-   * no decoder and no encoder for the call. */
-  if (greeting != NULL && g_str_equal (input, "silence") && g_str_has_prefix (greeting, "file:")
-      && holler_media_file_is_ogg_opus (greeting + 5))
-    {
-      opus_greeting = g_strconcat ("opus:", greeting + 5, NULL);
-      input = opus_greeting;
-      greeting = NULL;
-    }
-  if (use_feed (input, greeting))
+  opus_greeting = holler_media_prompt_plan (&input, &greeting, &self->prompt);
+  if (self->prompt == NULL && use_feed (input, greeting))
     make_feed (self, input, greeting);
   if (!build_pipelines (self, input, output, opus_pt, dtmf_pt, error))
     return NULL;

@@ -372,6 +372,41 @@ def case_greeting_then_echo(lab):
     return {"heard": heard}
 
 
+def case_greeting_wav(lab):
+    """A WAV greeting is encoded once, on a thread, at the first call
+    (which plays it through its own encoder meanwhile); the next caller
+    gets those packets. Both hear 660 Hz first and are recorded."""
+    greeting = os.path.join(lab.dir, "greeting.wav")
+    subprocess.run(["gst-launch-1.0", "-q", "audiotestsrc", "freq=660", "num-buffers=100", "samplesperbuffer=960",
+                    "!", "audio/x-raw,rate=48000,channels=1,format=S16LE", "!", "wavenc", "!",
+                    "filesink", "location=" + greeting], check=True, timeout=30)
+    rec = os.path.join(lab.dir, "rec")
+    os.environ["G_MESSAGES_DEBUG"] = "holler-media"   # the service says which greeting path a call took
+    try:
+        svc = lab.service(["--record-dir", rec, "--greeting", greeting])
+    finally:
+        del os.environ["G_MESSAGES_DEBUG"]
+    heard = {}
+    for name, hz in (("first", 440), ("second", 550)):
+        p = lab.caller(name, hz, 4)
+        check(p.wait(30) == 0, "%s exit status %s (see %s)" % (name, p.proc.returncode, p.log_path))
+        heard[name] = [round(ev["tone_hz"]) for ev in p.events("level") if ev.get("level_db", -120) > -40]
+        check(heard[name] and abs(heard[name][0] - 660) < 15, "%s did not hear the greeting first: %s"
+              % (name, heard[name]))
+        if name == "first":
+            with open(svc.log_path) as f:
+                check("packets encoded once" not in f.read(), "the first call had the greeting encoded already")
+            wait_until("the greeting encoded once", 10,
+                       lambda: "encoded once for every call" in open(svc.log_path).read())
+    with open(svc.log_path) as f:
+        check(f.read().count("packets encoded once") == 1, "the second call did not send the encoded greeting")
+    sides = wait_until("both sidecars", 10, lambda: len(recordings(rec)) == 2 and recordings(rec))
+    for name, hz in (("first", 440), ("second", 550)):
+        r = lab.tone_share(sides[name]["path"], hz)
+        check(r["share"] > 0.6, "%s's recording: %s" % (name, r))
+    return {"heard": heard}
+
+
 def case_bit_exact(lab):
     """The recording holds the caller's Opus packets as they were sent
     (a pre-encoded file, --input opus:), bit for bit, in order; a DTMF digit
@@ -571,6 +606,7 @@ CASES = {
     "echo": case_echo,
     "greeting-record": case_greeting_then_record,
     "greeting-echo": case_greeting_then_echo,
+    "greeting-wav": case_greeting_wav,
     "bit-exact": case_bit_exact,
     "killed": case_killed,
     "sigterm": case_sigterm,
