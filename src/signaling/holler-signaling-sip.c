@@ -33,8 +33,9 @@
 
 /* How long an offer or answer waits for ICE gathering */
 #define GATHER_BOUND_MS 3000
-/* Tries per request before wrong credentials are wrong */
-#define MAX_AUTH_TRIES 2
+/* Answers to challenges per request: a second challenge means the
+ * credentials are wrong (a stale nonce after success resets the count) */
+#define MAX_AUTH_TRIES 1
 #define REGISTER_EXPIRES "600"
 #define RETRY_REGISTER_SECONDS 10
 #define MAX_PEER_LENGTH 256
@@ -536,7 +537,8 @@ on_register_response (HollerSignalingSip *self, int status, const char *phrase, 
   self->reg_auth_tries = 0;
   if (!self->ever_registered)
     {
-      const char *hint = (status == 401 || status == 407 || status == 403)
+      /* 904: sofia-sip found our credentials already refused */
+      const char *hint = (status == 401 || status == 407 || status == 403 || status == 904)
                          ? (self->account->password ? _(" (wrong user name or password?)")
                                                     : _(" (no password: use --password-file)"))
                          : "";
