@@ -22,7 +22,7 @@ parse (const char *sdp)
 {
   GstSDPMessage *msg = NULL;
 
-  if (sdp == NULL)
+  if (sdp == NULL || *sdp == '\0')   /* an INVITE without SDP (late offer) */
     return NULL;
   gst_sdp_message_new (&msg);
   if (gst_sdp_message_parse_buffer ((const guint8 *) sdp, strlen (sdp), msg) != GST_SDP_OK)
