@@ -30,6 +30,7 @@
 #include "holler-sip-account.h"
 #include "holler-sip-dialog.h"
 #include "holler-sip-map.h"
+#include "holler-sip-message.h"
 
 /* How long an offer or answer waits for ICE gathering */
 #define GATHER_BOUND_MS 3000
@@ -38,7 +39,6 @@
 #define MAX_AUTH_TRIES 1
 #define REGISTER_EXPIRES "600"
 #define RETRY_REGISTER_SECONDS 10
-#define MAX_PEER_LENGTH 256
 
 typedef enum {
   SIP_IDLE,
@@ -141,56 +141,13 @@ message_from (HollerMessageType type, const char *peer)
   return msg;
 }
 
-static char *
-payload (const sip_t *sip)
-{
-  if (sip == NULL || sip->sip_payload == NULL || sip->sip_payload->pl_data == NULL)
-    return NULL;
-  return g_strndup (sip->sip_payload->pl_data, sip->sip_payload->pl_len);
-}
-
-/* sip:user@host of a From header, printable and bounded, for people and
- * as the caller's name in messages */
-static char *
-caller_name (const sip_t *sip)
-{
-  const url_t *url = sip && sip->sip_from ? sip->sip_from->a_url : NULL;
-  g_autofree char *name = NULL;
-
-  if (url == NULL || url->url_host == NULL)
-    return g_strdup ("sip:anonymous@invalid");
-  name = g_strdup_printf ("%s:%s%s%s", url->url_type == url_sips ? "sips" : "sip",
-                          url->url_user ? url->url_user : "", url->url_user ? "@" : "", url->url_host);
-  if (strlen (name) > MAX_PEER_LENGTH)
-    name[MAX_PEER_LENGTH] = '\0';
-  return g_strcanon (g_steal_pointer (&name),
-                     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.!~*'()%&=+$,:@[]",
-                     '_');
-}
-
-/* "Digest:\"realm\":user:password" for nua_authenticate() */
-static char *
-credentials (HollerSignalingSip *self, const sip_t *sip)
-{
-  const msg_auth_t *auth = sip->sip_www_authenticate ? sip->sip_www_authenticate
-                                                     : sip->sip_proxy_authenticate;
-  const char *realm;
-
-  if (auth == NULL || self->account->password == NULL)
-    return NULL;
-  realm = msg_params_find (auth->au_params, "realm=");
-  if (realm == NULL)
-    return NULL;
-  return g_strdup_printf ("%s:%s:%s:%s", auth->au_scheme, realm, self->account->user,
-                          self->account->password);
-}
-
 static gboolean
 authenticate (HollerSignalingSip *self, nua_handle_t *nh, const sip_t *sip, guint *tries)
 {
   g_autofree char *auth = NULL;
 
-  if (++*tries > MAX_AUTH_TRIES || (auth = credentials (self, sip)) == NULL)
+  if (++*tries > MAX_AUTH_TRIES
+      || (auth = holler_sip_message_credentials (sip, self->account->user, self->account->password)) == NULL)
     return FALSE;
   nua_authenticate (nh, NUTAG_AUTH (auth), TAG_END ());
   memset (auth, 0, strlen (auth));
@@ -361,7 +318,7 @@ refuse_unencrypted (HollerSignalingSip *self, nua_handle_t *nh, const char *call
 static void
 on_invite (HollerSignalingSip *self, nua_handle_t *nh, HollerSipDialog *dialog, const sip_t *sip)
 {
-  g_autofree char *sdp = payload (sip);
+  g_autofree char *sdp = holler_sip_message_body (sip);
   g_autofree char *caller = NULL;
   HollerMessage *offer;
 
@@ -378,7 +335,7 @@ on_invite (HollerSignalingSip *self, nua_handle_t *nh, HollerSipDialog *dialog, 
       emit (self, offer);
       return;
     }
-  caller = caller_name (sip);
+  caller = holler_sip_message_caller (sip);
   if (!holler_sdp_offers_dtls_srtp (sdp))
     {
       refuse_unencrypted (self, nh, caller);
@@ -420,8 +377,8 @@ on_invite_response (HollerSignalingSip *self, int status, const char *phrase, nu
       dialog->ringing_seen = TRUE;
     }
   reinvite = dialog->state == HOLLER_SIP_DIALOG_ESTABLISHED;
-  sdp = payload (sip);
-  msg = holler_sip_map_invite_response (status, phrase, sip && sip->sip_warning ? sip->sip_warning->w_text : NULL,
+  sdp = holler_sip_message_body (sip);
+  msg = holler_sip_map_invite_response (status, phrase, holler_sip_message_warning (sip),
                                         sdp, dialog->peer);
   if (status >= 200 && status < 300)
     dialog->state = HOLLER_SIP_DIALOG_ESTABLISHED;
