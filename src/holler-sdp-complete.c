@@ -81,10 +81,24 @@ set_default_address (GstSDPMedia *media, const char * const *candidates)
       break;
   if (address == NULL)
     return;
+  g_autofree char *rtcp = NULL;
+  const char *family = strchr (address, ':') ? "IP6" : "IP4";
+
   gst_sdp_media_set_port_info (media, port, 1);
   while (gst_sdp_media_connections_len (media) > 0)
     gst_sdp_media_remove_connection (media, 0);
-  gst_sdp_media_add_connection (media, "IN", strchr (address, ':') ? "IP6" : "IP4", address, 0, 0);
+  gst_sdp_media_add_connection (media, "IN", family, address, 0, 0);
+  /* RTCP shares the RTP port (rtcp-mux, RFC 5761 §5.1.3): a peer that
+   * reads a=rtcp:9 looks for a second component we never gather */
+  rtcp = g_strdup_printf ("%u IN %s %s", port, family, address);
+  for (guint i = 0; i < gst_sdp_media_attributes_len (media); i++)
+    if (g_str_equal (gst_sdp_media_get_attribute (media, i)->key, "rtcp"))
+      {
+        GstSDPAttribute attr;
+
+        gst_sdp_attribute_set (&attr, "rtcp", rtcp);
+        gst_sdp_media_replace_attribute (media, i, &attr);
+      }
 }
 
 static void

@@ -193,6 +193,7 @@ test_complete (void)
   /* the first UDP candidate is the default address */
   g_assert_nonnull (strstr (complete, "m=audio 5555 UDP/TLS/RTP/SAVPF"));
   g_assert_nonnull (strstr (complete, "c=IN IP4 192.0.2.1"));
+  g_assert_nonnull (strstr (complete, "a=rtcp:5555 IN IP4 192.0.2.1"));
   parsed = holler_sdp_parse (complete, HOLLER_SDP_OFFER, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (parsed->candidates->len, ==, 2);

@@ -3,7 +3,7 @@
 """The sip suite: holler's sip: backend against a real Kamailio (the
 shipped data/kamailio/kamailio.cfg) as registrar and proxy.
 
-    sip-test.py CASE --holler PATH --kamailio-cfg PATH
+    sip-test.py CASE --holler PATH --kamailio-cfg PATH --wav-tone PATH
     sip-test.py --list
 
 Kamailio runs in a network namespace of its own with a bridge (10.79.0.1);
@@ -12,7 +12,10 @@ own namespace with a veth on that bridge, so they share one LAN and
 nothing reaches the machine's network. Names carry this process's pid.
 Users register with digest authentication (db_text users file). Every wait
 is for an event, bounded by a timeout scaled by HOLLER_TEST_SLOWDOWN.
-Exit 0 ok, 1 failed, 77 skipped (no root, no kamailio).
+baresip (baresip-core) calls holler and is called by it; what baresip
+decoded is measured by holler-wav-tone on its sndfile recording.
+Exit 0 ok, 1 failed, 77 skipped (no root, no kamailio; no baresip for
+its cases).
 """
 
 import argparse
@@ -375,6 +378,100 @@ def case_plain_rtp(lab):
     check(not bob.events("dtls") and not bob.events("first-audio"), "no media with the plain offer")
 
 
+BARESIP_CONFIG = """poll_method epoll
+sip_listen {address}:5060
+net_interface eth0
+audio_player aufile,/dev/null
+audio_alert aufile,/dev/null
+audio_source ausine,{hz}
+module_path /usr/lib/baresip/modules
+module stdio.so
+module opus.so
+module ausine.so
+module aufile.so
+module sndfile.so
+module ice.so
+module dtls_srtp.so
+module_app account.so
+module_app menu.so
+snd_path {dir}
+rtcp_mux yes
+"""
+
+
+class Baresip:
+    """baresip (DESIGN.md §8) in its own namespace: ICE, DTLS-SRTP, Opus,
+    a sine tone out, decoded audio saved by its sndfile module."""
+
+    def __init__(self, lab, user, hz, commands=()):
+        if shutil.which("baresip") is None:
+            raise Skip("no baresip (apt-get install baresip-core)")
+        ns, address = lab.add_host(user)
+        self.dir = os.path.join(lab.dir, "baresip-" + user)
+        os.makedirs(self.dir)
+        with open(os.path.join(self.dir, "config"), "w") as f:
+            f.write(BARESIP_CONFIG.format(address=address, hz=hz, dir=self.dir))
+        with open(os.path.join(self.dir, "accounts"), "w") as f:
+            f.write("<sip:%s@%s>;auth_pass=%s;medianat=ice;mediaenc=dtls_srtp;answermode=auto;"
+                    "audio_codecs=opus\n" % (user, KAMAILIO_IP, USERS[user]))
+        self.log_path = os.path.join(lab.dir, "baresip-%s.log" % user)
+        args = ["ip", "netns", "exec", ns, "baresip", "-f", self.dir]
+        for c in commands:
+            args += ["-e", c]
+        self.proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=open(self.log_path, "w"),
+                                     stderr=subprocess.STDOUT)
+        lab.procs.append(self.proc)
+
+    def wait_log(self, text, timeout):
+        def found():
+            if self.proc.poll() is not None:
+                raise Failure("baresip exited (see %s)" % self.log_path)
+            with open(self.log_path, errors="replace") as f:
+                return text in f.read()
+        wait_until("baresip: %s" % text, timeout, found)
+
+    def heard(self, lab, hz):
+        """holler-wav-tone over what baresip decoded"""
+        files = [f for f in os.listdir(self.dir) if f.endswith("-dec.wav")]
+        check(len(files) == 1, "baresip saved its decoded audio: %s" % files)
+        out = subprocess.run([lab.wav_tone, os.path.join(self.dir, files[0]), str(hz)],
+                             capture_output=True, text=True)
+        return json.loads(out.stdout)
+
+
+def check_baresip_heard(lab, baresip, hz):
+    result = baresip.heard(lab, hz)
+    print("# baresip heard %s" % result)
+    check(result["seconds"] > 2 and result["share"] > 0.8 and abs(result["dominant_hz"] - hz) < 15,
+          "baresip decoded %d Hz: %s" % (hz, result))
+
+
+def check_holler_heard(peer, hz):
+    ok, tone, levels = peer.heard(hz)
+    print("# %s heard %.1f Hz (%d level events with it)" % (peer.name, tone, levels))
+    check(ok, "%s heard %d Hz (stats %.1f Hz, %d level events)" % (peer.name, hz, tone, levels))
+
+
+def case_baresip_calls_holler(lab):
+    bob = lab.holler_peer("bob", "listen", ["--auto-answer", "--input", "tone:880", "--duration", "4"])
+    bob.wait_event("signaling", 10, "Registered")
+    carol = Baresip(lab, "carol", 660, ["/dial sip:bob@%s" % KAMAILIO_IP])
+    check(bob.wait_exit(20) == 0, "holler's call with baresip ends normally (see %s)" % bob.log_path)
+    carol.wait_log("terminated (duration", 10)
+    check_holler_heard(bob, 660)
+    check_baresip_heard(lab, carol, 880)
+
+
+def case_holler_calls_baresip(lab):
+    carol = Baresip(lab, "carol", 660)
+    carol.wait_log("registered successfully", 10)
+    alice = lab.holler_peer("alice", "call", ["carol", "--input", "tone:440", "--duration", "4"])
+    check(alice.wait_exit(20) == 0, "holler's call to baresip ends normally (see %s)" % alice.log_path)
+    carol.wait_log("terminated (duration", 10)
+    check_holler_heard(alice, 660)
+    check_baresip_heard(lab, carol, 440)
+
+
 CASES = {
     "call-udp": case_call_udp,
     "call-tcp": case_call_tcp,
@@ -384,6 +481,8 @@ CASES = {
     "reject": case_reject,
     "cancel": case_cancel,
     "plain-rtp": case_plain_rtp,
+    "baresip-calls-holler": case_baresip_calls_holler,
+    "holler-calls-baresip": case_holler_calls_baresip,
 }
 
 
@@ -392,6 +491,7 @@ def main():
     parser.add_argument("case", nargs="?")
     parser.add_argument("--holler")
     parser.add_argument("--kamailio-cfg")
+    parser.add_argument("--wav-tone")
     parser.add_argument("--list", action="store_true")
     args = parser.parse_args()
     if args.list:
@@ -405,6 +505,7 @@ def main():
         if shutil.which("kamailio") is None:
             raise Skip("no kamailio (apt-get install kamailio)")
         with Lab(os.path.abspath(args.holler), os.path.abspath(args.kamailio_cfg)) as lab:
+            lab.wav_tone = args.wav_tone
             lab.start_kamailio()
             CASES[args.case](lab)
     except Skip as e:
