@@ -376,6 +376,11 @@ def case_plain_rtp(lab):
     notices = [ev["message"] for ev in bob.events("signaling") if "DTLS-SRTP" in ev["message"]]
     check(len(notices) == 2, "the callee reports both refusals: %s" % notices)
     check(not bob.events("dtls") and not bob.events("first-audio"), "no media with the plain offer")
+    # stopped while waiting, holler unregisters: bob is then unknown
+    bob.proc.send_signal(signal.SIGTERM)
+    check(bob.wait_exit(10) == 0, "the callee stops cleanly")
+    reply = mallory.invite("bob", PLAIN_SDP.format(ip=mallory.address), 10 * SLOW)
+    check(reply.status == 404, "bob unregistered on exit: %s" % reply.first)
 
 
 BARESIP_CONFIG = """poll_method epoll
