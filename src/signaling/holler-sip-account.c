@@ -68,7 +68,7 @@ holler_sip_account_parse (const char *uri, GError **error)
   g_autoptr(HollerSipAccount) account = g_new0 (HollerSipAccount, 1);
   g_auto(GStrv) params = NULL;
   const char *rest, *at;
-  char *colon;
+  char *colon, *bracket;
 
   account->sips = g_ascii_strncasecmp (uri, "sips:", 5) == 0;
   if (!account->sips && g_ascii_strncasecmp (uri, "sip:", 4) != 0)
@@ -86,7 +86,8 @@ holler_sip_account_parse (const char *uri, GError **error)
   account->domain = g_strdup (account->hostport);
   /* strip a port, not the colons of an IPv6 reference */
   colon = strrchr (account->domain, ':');
-  if (colon != NULL && strchr (account->domain, ']') < colon)
+  bracket = strchr (account->domain, ']');
+  if (colon != NULL && (bracket == NULL || bracket < colon))
     *colon = '\0';
   if (!parse_params (account, uri, params + 1, error))
     return NULL;
