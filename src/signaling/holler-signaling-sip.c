@@ -492,6 +492,13 @@ on_register_response (HollerSignalingSip *self, int status, const char *phrase, 
   if ((status == 401 || status == 407) && authenticate (self, nh, sip, &self->reg_auth_tries))
     return;
   self->reg_auth_tries = 0;
+  /* sofia-sip's own answer when nothing answers (or the registrar's) */
+  if (!self->ever_registered && (status == 408 || status == 503))
+    {
+      fail (self, g_error_new (HOLLER_ERROR, HOLLER_ERROR_SIGNALING,
+                               _("Cannot reach the registrar %s: %d %s"), self->registrar, status, phrase));
+      return;
+    }
   if (!self->ever_registered)
     {
       /* 904: sofia-sip found our credentials already refused */
@@ -706,12 +713,18 @@ holler_signaling_sip_finalize (GObject *object)
   HollerSignalingSip *self = HOLLER_SIGNALING_SIP (object);
 
   g_hash_table_unref (self->dialogs);
-  /* nua can only be destroyed once shut down; otherwise it stays (exit) */
+  /* nua can only be destroyed once shut down (we exit without waiting for
+   * a registrar that does not answer): otherwise it stays, detached from
+   * the main context so that nothing of it runs with us gone */
   if (self->nua != NULL && self->shutdown_done)
     {
       nua_destroy (self->nua);
       su_root_destroy (self->root);
     }
+  else if (self->root != NULL && self->nua == NULL)
+    su_root_destroy (self->root);
+  else if (self->root != NULL)
+    g_source_destroy (su_glib_root_gsource (self->root));
   holler_sip_account_free (self->account);
   g_free (self->registrar);
   su_deinit ();

@@ -311,6 +311,17 @@ def case_wrong_password(lab):
     check(not any("not-the-password" in line for line in open(alice.log_path)), "the password is not logged")
 
 
+def case_no_registrar(lab):
+    # nothing listens on that port: ICMP port unreachable, or silence
+    ns, address = lab.add_host("alice")
+    alice = Holler(lab, "alice", ns, ["call", "bob", "--signaling", "sip:alice@%s:5999" % KAMAILIO_IP,
+                                      "--password-file", os.path.join(lab.dir, "alice.pw"),
+                                      "--ice-address", address, "--output", "null"])
+    check(alice.wait_exit(40) == 1, "no registrar: exit 1")
+    errors = [ev["message"] for ev in alice.events("error")]
+    check(any("Cannot reach the registrar" in m for m in errors), "a clear error: %s" % errors)
+
+
 def case_offline(lab):
     alice = lab.holler_peer("alice", "call", ["nobody", "--input", "tone:440"])
     check(alice.wait_exit(15) == 1, "calling an unregistered user fails")
@@ -482,6 +493,7 @@ CASES = {
     "call-tcp": case_call_tcp,
     "wrong-password": case_wrong_password,
     "offline": case_offline,
+    "no-registrar": case_no_registrar,
     "busy": case_busy,
     "reject": case_reject,
     "cancel": case_cancel,
