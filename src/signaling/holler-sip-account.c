@@ -75,7 +75,7 @@ holler_sip_account_parse (const char *uri, GError **error)
     return usage (error, uri, _("not a sip: or sips: URI")), NULL;
   rest = uri + (account->sips ? 5 : 4);
   params = g_strsplit (rest, ";", -1);
-  at = strchr (params[0], '@');
+  at = params[0] != NULL ? strchr (params[0], '@') : NULL;   /* "sip:" alone splits to nothing */
   if (at == NULL || at == params[0])
     return usage (error, uri, _("no user")), NULL;
   account->user = g_strndup (params[0], at - params[0]);
