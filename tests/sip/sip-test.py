@@ -394,6 +394,39 @@ def case_plain_rtp(lab):
     check(reply.status == 404, "bob unregistered on exit: %s" % reply.first)
 
 
+def case_service(lab):
+    """The answering service on a SIP account: two callers at once, each
+    recorded, each heard with its own tone."""
+    if not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
+        raise Skip("no D-Bus session bus (run under dbus-run-session)")
+    rec = os.path.join(lab.dir, "rec")
+    os.makedirs(rec)
+    ns, address = lab.add_host("bob")
+    bob = Holler(lab, "bob", ns, ["listen", "--service", "--auto-answer", "--record-dir", rec,
+                                  "--signaling", "sip:bob@%s" % KAMAILIO_IP, "--ice-address", address,
+                                  "--password-file", os.path.join(lab.dir, "bob.pw")])
+    bob.wait_event("signaling", 10, "Registered")
+    callers = {"alice": 440, "carol": 660}
+    peers = [lab.holler_peer(user, "call", ["bob", "--input", "tone:%d" % hz, "--duration", "3"])
+             for user, hz in callers.items()]
+    for peer in peers:
+        check(peer.wait_exit(20) == 0, "%s's call to the service ends normally" % peer.name)
+
+    def both_ended():
+        return len(bob.events("ended")) >= 2 and len([f for f in os.listdir(rec) if f.endswith(".json")]) >= 2
+    wait_until("the service ends both calls and writes their sidecars", 10, both_ended)
+    sidecars = [json.load(open(os.path.join(rec, f))) for f in os.listdir(rec) if f.endswith(".json")]
+    check(sorted(s["caller"] for s in sidecars) == ["sip:alice@%s" % KAMAILIO_IP, "sip:carol@%s" % KAMAILIO_IP],
+          "one sidecar per caller: %s" % [s["caller"] for s in sidecars])
+    for sidecar in sidecars:
+        hz = callers[sidecar["caller"].split(":")[1].split("@")[0]]
+        tone = sidecar["stats"]["received_tone_hz"]
+        print("# the service heard %s at %.1f Hz" % (sidecar["caller"], tone))
+        check(abs(tone - hz) < 15 and not sidecar["failed"], "the service heard %d Hz: %s" % (hz, sidecar))
+    check(all(os.path.getsize(os.path.join(rec, s["recording"])) > 4000 for s in sidecars),
+          "both recordings hold audio")
+
+
 BARESIP_CONFIG = """poll_method epoll
 sip_listen {address}:5060
 net_interface eth0
@@ -498,6 +531,7 @@ CASES = {
     "reject": case_reject,
     "cancel": case_cancel,
     "plain-rtp": case_plain_rtp,
+    "service": case_service,
     "baresip-calls-holler": case_baresip_calls_holler,
     "holler-calls-baresip": case_holler_calls_baresip,
 }
