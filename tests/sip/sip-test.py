@@ -37,7 +37,8 @@ import sipua  # noqa: E402
 SLOW = float(os.environ.get("HOLLER_TEST_SLOWDOWN", "1"))
 KAMAILIO_IP = "10.79.0.1"
 POLL_S = 0.05
-USERS = {"alice": "alice-pw", "bob": "bob-pw", "carol": "carol-pw", "dave": "dave-pw", "mallory": "mallory-pw"}
+USERS = {"alice": "alice-pw", "bob": "bob-pw", "carol": "carol-pw", "dave": "dave-pw", "mallory": "mallory-pw",
+         "svc1": "svc1-pw", "svc2": "svc2-pw"}
 CLONE_NEWNET = 0x40000000
 
 
@@ -90,11 +91,11 @@ def netns(name):
 class Holler:
     """A holler process in its own namespace; --json events to a log."""
 
-    def __init__(self, lab, name, ns, args):
+    def __init__(self, lab, name, ns, args, prefix=()):
         self.name = name
         self.log_path = os.path.join(lab.dir, name + ".log")
         self.log = open(self.log_path, "w")
-        self.proc = subprocess.Popen(["ip", "netns", "exec", ns, lab.holler] + args + ["--json"],
+        self.proc = subprocess.Popen(["ip", "netns", "exec", ns] + list(prefix) + [lab.holler] + args + ["--json"],
                                      stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self.log,
                                      cwd=lab.dir)
         lab.procs.append(self.proc)
@@ -181,7 +182,7 @@ class Lab:
         else:
             print("# logs kept in %s" % self.dir)
 
-    def start_kamailio(self):
+    def start_kamailio(self, defines=()):
         if subprocess.run(["ip", "netns", "add", self.kns], stderr=subprocess.DEVNULL).returncode != 0:
             raise Skip("cannot create a network namespace (no CAP_NET_ADMIN?)")
         self.namespaces.append(self.kns)
@@ -212,7 +213,7 @@ class Lab:
             ["ip", "netns", "exec", self.kns, "kamailio", "-DD", "-E", "-f", self.cfg,
              "-A", 'DBURL="text://%s"' % db, "-A", "REPLY_TIMEOUT_MS=3000",
              "-l", "udp:%s:5060" % KAMAILIO_IP, "-l", "tcp:%s:5060" % KAMAILIO_IP,
-             "-Y", rundir, "-m", "32", "-M", "4"],
+             "-Y", rundir, "-m", "32", "-M", "4"] + [a for d in defines for a in ("-A", d)],
             stdin=subprocess.DEVNULL, stdout=log, stderr=log)
         self.procs.append(self.kamailio)
         # ready when it answers OPTIONS
@@ -427,6 +428,82 @@ def case_service(lab):
           "both recordings hold audio")
 
 
+def start_service(lab, user):
+    """An answering service on its own account and D-Bus session bus"""
+    ns, address = lab.add_host(user)
+    rec = os.path.join(lab.dir, "rec-" + user)
+    os.makedirs(rec)
+    svc = Holler(lab, user, ns, ["listen", "--service", "--auto-answer", "--record-dir", rec,
+                                 "--signaling", "sip:%s@%s" % (user, KAMAILIO_IP), "--ice-address", address,
+                                 "--password-file", os.path.join(lab.dir, user + ".pw")],
+                 prefix=["dbus-run-session", "--"])
+    svc.ns, svc.rec = ns, rec
+    return svc
+
+
+def sidecars(rec):
+    return [json.load(open(os.path.join(rec, f))) for f in sorted(os.listdir(rec)) if f.endswith(".json")]
+
+
+def case_dispatcher(lab):
+    """Two answering services behind Kamailio's dispatcher: calls to
+    "answer" spread over both; one is killed, the next calls all land on
+    the other; every recording holds its caller's tone."""
+    if shutil.which("dbus-run-session") is None:
+        raise Skip("no dbus-run-session")
+    ds_list = os.path.join(lab.dir, "dispatcher.list")
+    # each instance by its own account: Kamailio reaches it where it registered
+    with open(ds_list, "w") as f:
+        f.write("1 sip:svc1@%s\n1 sip:svc2@%s\n" % (KAMAILIO_IP, KAMAILIO_IP))
+    lab.start_kamailio(["WITH_DISPATCHER", 'DS_LIST="%s"' % ds_list, "DS_PING_INTERVAL=1"])
+    services = [start_service(lab, "svc1"), start_service(lab, "svc2")]
+    for svc in services:
+        svc.wait_event("signaling", 10, "Registered")
+    tones = {"alice": 440, "carol": 660}
+    hosts = {user: lab.add_host(user) for user in tones}
+    placed = []
+
+    def call_round(n):
+        calls = []
+        for user, hz in tones.items():
+            ns, address = hosts[user]
+            name = "%s-%d" % (user, n)
+            calls.append(Holler(lab, name, ns, ["call", "answer", "--input", "tone:%d" % hz, "--duration", "2",
+                                                "--signaling", "sip:%s@%s" % (user, KAMAILIO_IP),
+                                                "--password-file", os.path.join(lab.dir, user + ".pw"),
+                                                "--ice-address", address, "--output", "null"]))
+        for call in calls:
+            check(call.wait_exit(30) == 0, "%s's call to the services ends normally (see %s)"
+                  % (call.name, call.log_path))
+        placed.extend(calls)
+
+    for n in range(5):              # 10 calls
+        call_round(n)
+    wait_until("both services wrote 10 sidecars", 10,
+               lambda: sum(len(sidecars(s.rec)) for s in services) == 10)
+    taken = [len(sidecars(s.rec)) for s in services]
+    print("# calls taken by svc1, svc2: %s" % taken)
+    check(all(t > 0 for t in taken), "both services take calls: %s" % taken)
+    # svc2 stops for good (killed, no goodbye)
+    for pid in subprocess.run(["ip", "netns", "pids", services[1].ns], capture_output=True,
+                              text=True).stdout.split():
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(int(pid), signal.SIGKILL)
+    before = len(sidecars(services[0].rec))
+    for n in range(5, 7):           # 4 more calls
+        call_round(n)
+    wait_until("svc1 records the calls after svc2 stopped", 10,
+               lambda: len(sidecars(services[0].rec)) == before + 4)
+    check(len(sidecars(services[1].rec)) == taken[1], "nothing more reached the stopped service")
+    for svc in services:
+        for sidecar in sidecars(svc.rec):
+            user = sidecar["caller"].split(":")[1].split("@")[0]
+            tone = sidecar["stats"]["received_tone_hz"]
+            check(not sidecar["failed"] and abs(tone - tones[user]) < 15,
+                  "%s's recording holds %s's %d Hz: %.1f" % (svc.name, user, tones[user], tone))
+    print("# every recording holds its caller's tone (%d calls)" % len(placed))
+
+
 BARESIP_CONFIG = """poll_method epoll
 sip_listen {address}:5060
 net_interface eth0
@@ -532,6 +609,7 @@ CASES = {
     "cancel": case_cancel,
     "plain-rtp": case_plain_rtp,
     "service": case_service,
+    "dispatcher": case_dispatcher,
     "baresip-calls-holler": case_baresip_calls_holler,
     "holler-calls-baresip": case_holler_calls_baresip,
 }
@@ -557,7 +635,8 @@ def main():
             raise Skip("no kamailio (apt-get install kamailio)")
         with Lab(os.path.abspath(args.holler), os.path.abspath(args.kamailio_cfg)) as lab:
             lab.wav_tone = args.wav_tone
-            lab.start_kamailio()
+            if args.case != "dispatcher":
+                lab.start_kamailio()
             CASES[args.case](lab)
     except Skip as e:
         print("SKIP: %s" % e)
