@@ -291,6 +291,9 @@ def call_both_ways(lab, transport):
         check(ok, "%s heard %d Hz (stats %.1f Hz, %d level events)" % (peer.name, hz, tone, levels))
         print("# %s heard %.1f Hz (%d level events with it)" % (peer.name, tone, levels))
         check(peer.ended()["reason"] == "hangup", "%s ended with hangup" % peer.name)
+    first = alice.events("first-audio")[0]
+    print("# alice: first audio %.0f ms after the process started (registration included), %.0f ms after the call"
+          % (first["since_start_ms"], first["since_call_ms"]))
     offer = [ev for ev in bob.events("incoming")]
     check(offer and offer[0].get("from") == "sip:alice@%s" % KAMAILIO_IP, "the callee saw alice's address")
 
