@@ -113,7 +113,8 @@ test_account (void)
   g_autoptr(HollerSipAccount) v6 = holler_sip_account_parse ("sip:bob@[2001:db8::1]", &error);
   const char *bad[] = { "sip:example.org", "sip:@example.org", "ws://x", "sip:a b@example.org",
                         "sip:alice@example.org;transport=sctp", "sip:alice@example.org;lr",
-                        "sips:alice@example.org;transport=udp", "sip:alice@", "sip:", "sips:" };
+                        "sips:alice@example.org;transport=udp", "sip:alice@", "sip:", "sips:",
+                        "sips:alice@example.org", "sip:alice@example.org;transport=tls" };
   g_autofree char *registrar = NULL, *bare = NULL, *full = NULL, *at = NULL;
 
   g_assert_no_error (error);

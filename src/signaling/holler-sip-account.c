@@ -59,6 +59,10 @@ parse_params (HollerSipAccount *account, const char *uri, char **params, GError 
     }
   if (account->sips && account->transport != NULL && !g_str_equal (account->transport, "tls"))
     return usage (error, uri, _("sips: needs TLS"));
+  /* sofia-sip would connect without checking the registrar's certificate
+   * until we configure that: refuse rather than pretend */
+  if (account->sips || g_strcmp0 (account->transport, "tls") == 0)
+    return usage (error, uri, _("TLS (sips:) is not supported yet"));
   return TRUE;
 }
 
