@@ -431,6 +431,47 @@ def case_service(lab):
           "both recordings hold audio")
 
 
+def case_service_refusals(lab):
+    """The answering service refusing and being left: a caller not on
+    --allow hears 603 (rejected), a caller that hangs up while it rings
+    sends CANCEL (the service's call ends with hangup), and a ringing call
+    hung up over D-Bus (holler hangup N) is declined with 603."""
+    if not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
+        raise Skip("no D-Bus session bus (run under dbus-run-session)")
+    ns, address = lab.add_host("bob")
+    alice_uri = "sip:alice@%s" % KAMAILIO_IP
+    bob = Holler(lab, "bob", ns, ["listen", "--service", "--allow", alice_uri, "--signaling",
+                                  "sip:bob@%s" % KAMAILIO_IP, "--ice-address", address,
+                                  "--password-file", os.path.join(lab.dir, "bob.pw")])
+    bob.wait_event("signaling", 10, "Registered")
+    carol = lab.holler_peer("carol", "call", ["bob", "--input", "tone:660"])
+    check(carol.wait_exit(15) == 1 and carol.ended()["reason"] == "rejected",
+          "a caller not on the allow list is declined (603): %s" % carol.ended())
+    alice_ns, alice_address = lab.add_host("alice")
+
+    def alice_calls(name):
+        return Holler(lab, name, alice_ns, ["call", "bob", "--input", "tone:440", "--signaling", alice_uri,
+                                            "--password-file", os.path.join(lab.dir, "alice.pw"),
+                                            "--ice-address", alice_address, "--output", "null"])
+    first = alice_calls("alice-1")
+    first.wait_event("ringing", 10)
+    wait_until("the service rings", 10, lambda: len(bob.events("incoming")) == 1)
+    first.proc.send_signal(signal.SIGTERM)
+    check(first.wait_exit(10) == 0 and first.ended()["reason"] == "hangup", "the caller gave up while ringing")
+    wait_until("the service's ringing call ends", 10,
+               lambda: any(ev.get("reason") == "hangup" for ev in bob.events("ended")))
+    second = alice_calls("alice-2")
+    second.wait_event("ringing", 10)
+    incoming = wait_until("the service rings again", 10,
+                          lambda: bob.events("incoming")[1:] and bob.events("incoming")[1])
+    number = incoming["message"].rsplit("(call ", 1)[1].rstrip(")")
+    hangup = subprocess.run(["ip", "netns", "exec", ns, lab.holler, "hangup", number],
+                            capture_output=True, text=True)
+    check(hangup.returncode == 0, "holler hangup %s: %s" % (number, hangup.stderr))
+    check(second.wait_exit(10) == 1 and second.ended()["reason"] == "rejected",
+          "a ringing call hung up by the service is declined (603): %s" % second.ended())
+
+
 def start_service(lab, user):
     """An answering service on its own account and D-Bus session bus"""
     ns, address = lab.add_host(user)
@@ -613,6 +654,7 @@ CASES = {
     "plain-rtp": case_plain_rtp,
     "service": case_service,
     "dispatcher": case_dispatcher,
+    "service-refusals": case_service_refusals,
     "baresip-calls-holler": case_baresip_calls_holler,
     "holler-calls-baresip": case_holler_calls_baresip,
 }
