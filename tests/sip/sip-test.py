@@ -416,18 +416,16 @@ def case_service(lab):
     for peer in peers:
         check(peer.wait_exit(20) == 0, "%s's call to the service ends normally" % peer.name)
 
-    def both_ended():
-        return len(bob.events("ended")) >= 2 and len([f for f in os.listdir(rec) if f.endswith(".json")]) >= 2
-    wait_until("the service ends both calls and writes their sidecars", 10, both_ended)
-    sidecars = [json.load(open(os.path.join(rec, f))) for f in os.listdir(rec) if f.endswith(".json")]
-    check(sorted(s["caller"] for s in sidecars) == ["sip:alice@%s" % KAMAILIO_IP, "sip:carol@%s" % KAMAILIO_IP],
-          "one sidecar per caller: %s" % [s["caller"] for s in sidecars])
-    for sidecar in sidecars:
+    wait_until("the service ends both calls and writes their sidecars", 10, lambda: len(sidecars(rec)) == 2)
+    done = sidecars(rec)
+    check(sorted(s["caller"] for s in done) == ["sip:alice@%s" % KAMAILIO_IP, "sip:carol@%s" % KAMAILIO_IP],
+          "one sidecar per caller: %s" % [s["caller"] for s in done])
+    for sidecar in done:
         hz = callers[sidecar["caller"].split(":")[1].split("@")[0]]
         tone = sidecar["stats"]["received_tone_hz"]
         print("# the service heard %s at %.1f Hz" % (sidecar["caller"], tone))
         check(abs(tone - hz) < 15 and not sidecar["failed"], "the service heard %d Hz: %s" % (hz, sidecar))
-    check(all(os.path.getsize(os.path.join(rec, s["recording"])) > 4000 for s in sidecars),
+    check(all(os.path.getsize(os.path.join(rec, s["recording"])) > 4000 for s in done),
           "both recordings hold audio")
 
 
@@ -490,7 +488,19 @@ def start_service(lab, user):
 
 
 def sidecars(rec):
-    return [json.load(open(os.path.join(rec, f))) for f in sorted(os.listdir(rec)) if f.endswith(".json")]
+    """The sidecars of calls that have ended: one is written when a call
+    starts and completed (end, stats) when it ends"""
+    done = []
+    for name in sorted(os.listdir(rec)):
+        if name.endswith(".json"):
+            try:
+                with open(os.path.join(rec, name)) as f:
+                    sidecar = json.load(f)
+            except ValueError:
+                continue
+            if "end_reason" in sidecar and "stats" in sidecar:
+                done.append(sidecar)
+    return done
 
 
 def case_dispatcher(lab):
@@ -500,13 +510,21 @@ def case_dispatcher(lab):
     if shutil.which("dbus-run-session") is None:
         raise Skip("no dbus-run-session")
     ds_list = os.path.join(lab.dir, "dispatcher.list")
-    # each instance by its own account: Kamailio reaches it where it registered
+    # each instance by its own account: Kamailio reaches it where it
+    # registered; both start inactive and probing (flags 1|8), so each is
+    # up once a probe finds it registered and answering ("is up" logged)
     with open(ds_list, "w") as f:
-        f.write("1 sip:svc1@%s\n1 sip:svc2@%s\n" % (KAMAILIO_IP, KAMAILIO_IP))
+        f.write("1 sip:svc1@%s 9\n1 sip:svc2@%s 9\n" % (KAMAILIO_IP, KAMAILIO_IP))
     lab.start_kamailio(["WITH_DISPATCHER", 'DS_LIST="%s"' % ds_list, "DS_PING_INTERVAL=1"])
     services = [start_service(lab, "svc1"), start_service(lab, "svc2")]
     for svc in services:
         svc.wait_event("signaling", 10, "Registered")
+
+    def dispatcher_up(user):
+        with open(os.path.join(lab.dir, "kamailio.log"), errors="replace") as f:
+            return "dispatcher: sip:%s@%s is up" % (user, KAMAILIO_IP) in f.read()
+    for svc in services:
+        wait_until("the dispatcher probes %s up" % svc.name, 10, lambda: dispatcher_up(svc.name))
     tones = {"alice": 440, "carol": 660}
     hosts = {user: lab.add_host(user) for user in tones}
     placed = []
