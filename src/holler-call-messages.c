@@ -86,7 +86,7 @@ handle_bye (HollerCall *self, const HollerMessage *msg)
   const char *reason = msg->reason ? msg->reason : "hangup";
   g_autofree char *message = g_strdup_printf (_("The peer ended the call (%s)"), reason);
   gboolean ok = g_str_equal (reason, "hangup");
-  g_autofree char *safe = g_strcanon (g_strndup (reason, 40), "abcdefghijklmnopqrstuvwxyz-", '-');
+  g_autofree char *safe = g_strcanon (g_strndup (reason, 40), "abcdefghijklmnopqrstuvwxyz0123456789-", '-');
 
   holler_call_end (self, safe, !ok, FALSE, message);
 }
@@ -96,7 +96,7 @@ handle_bye (HollerCall *self, const HollerMessage *msg)
 static void
 handle_error (HollerCall *self, const HollerMessage *msg)
 {
-  g_autofree char *safe = g_strcanon (g_strndup (msg->code, 40), "abcdefghijklmnopqrstuvwxyz-", '-');
+  g_autofree char *safe = g_strcanon (g_strndup (msg->code, 40), "abcdefghijklmnopqrstuvwxyz0123456789-", '-');
   g_autofree char *message = NULL;
 
   if (g_str_equal (safe, "peer-offline"))

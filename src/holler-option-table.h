@@ -72,6 +72,7 @@ typedef struct {
   char *id;
   char *token;
   char *signaling_ca;
+  char *password_file;
   char *config;
   char **stun_servers;
   char **turn_servers;

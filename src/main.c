@@ -293,7 +293,7 @@ run_peer (HollerCliOptions *cli, HollerOptionParser *parser, const char *peer, g
   g_autoptr(HollerSignaling) signaling = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(HollerConfig) config = holler_config_load (cli->config, &error);
-  HollerSignalingParams params = { NULL, NULL, NULL };
+  HollerSignalingParams params = { NULL };
   const char *uri;
 
   if (config == NULL || !holler_option_parser_apply_config (parser, config, &error))
@@ -310,6 +310,7 @@ run_peer (HollerCliOptions *cli, HollerOptionParser *parser, const char *peer, g
   params.id = cli->id;
   params.token = cli->token;
   params.ca_file = cli->signaling_ca;
+  params.password_file = cli->password_file;
   if (build_call_options (cli, options, &error) && holler_call_options_validate (options, &error))
     {
       /* Several STUN or TURN servers: find out now which answer, while the

@@ -125,6 +125,10 @@ static const HollerSignalingBackend backends[] = {
   { "stdio", FALSE, create_stdio },
   { "ws", TRUE, holler_signaling_ws_new },
   { "wss", TRUE, holler_signaling_ws_new },
+#if HAVE_SIP
+  { "sip", TRUE, holler_signaling_sip_new },
+  { "sips", TRUE, holler_signaling_sip_new },
+#endif
 };
 
 static const HollerSignalingBackend *
@@ -152,7 +156,7 @@ find_backend (const char *uri, GError **error)
 HollerSignaling *
 holler_signaling_new_for_uri (const char *uri, const HollerSignalingParams *params, GError **error)
 {
-  const HollerSignalingParams none = { NULL, NULL, NULL };
+  const HollerSignalingParams none = { NULL };
   const HollerSignalingBackend *backend = find_backend (uri, error);
 
   return backend ? backend->create (uri, params ? params : &none, error) : NULL;

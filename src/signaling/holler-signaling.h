@@ -37,6 +37,7 @@ typedef struct {
   const char *id;        /* our name on a rendezvous server */
   const char *token;     /* its access token for that id */
   const char *ca_file;   /* PEM file of CA certificates trusted for wss:// */
+  const char *password_file;  /* sip: the account's password on its first line */
 } HollerSignalingParams;
 
 gboolean holler_signaling_start (HollerSignaling *self, GError **error);
@@ -63,6 +64,10 @@ gboolean holler_signaling_uri_is_routed (const char *uri);
 HollerSignaling *holler_signaling_stdio_new (int in_fd, int out_fd);
 HollerSignaling *holler_signaling_ws_new (const char *uri, const HollerSignalingParams *params,
                                           GError **error);
+/* sip:USER@DOMAIN[;transport=udp|tcp] and sips: (docs/sip.md); only when
+ * built with sofia-sip (HAVE_SIP) */
+HollerSignaling *holler_signaling_sip_new (const char *uri, const HollerSignalingParams *params,
+                                           GError **error);
 /* 1 to 64 of A-Z a-z 0-9 . _ - (docs/signaling.md) */
 gboolean holler_signaling_ws_id_is_valid (const char *id);
 
