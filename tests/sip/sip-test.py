@@ -463,7 +463,7 @@ def case_service_refusals(lab):
     second.wait_event("ringing", 10)
     incoming = wait_until("the service rings again", 10,
                           lambda: bob.events("incoming")[1:] and bob.events("incoming")[1])
-    number = incoming["message"].rsplit("(call ", 1)[1].rstrip(")")
+    number = incoming["peer"].rsplit("-", 1)[1]   # the service labels its calls call-N
     # the D-Bus method `holler hangup N` calls (gdbus: this case tests SIP, not
     # the client, which once aborted at exit in pthread_setspecific here)
     hangup = subprocess.run(["ip", "netns", "exec", ns, "gdbus", "call", "--session", "--dest",
