@@ -9,6 +9,7 @@
 #define G_LOG_DOMAIN "holler-serve"
 
 #include "config.h"
+#include <inttypes.h>
 #include <string.h>
 #include <glib/gi18n.h>
 #include <libsoup/soup.h>
@@ -46,11 +47,11 @@ set_refused (HollerGuardInput *self, HollerWsLimitResult result)
 {
   if (result == HOLLER_WS_LIMIT_TOO_BIG)
     self->error = g_error_new (SOUP_WEBSOCKET_ERROR, SOUP_WEBSOCKET_CLOSE_TOO_BIG,
-                               _("A fragmented message over %" G_GUINT64_FORMAT " bytes"),
+                               _("A fragmented message over %" PRIu64 " bytes"),
                                self->limit.max_message);
   else
     self->error = g_error_new (G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE,
-                               _("An HTTP request head over %" G_GUINT64_FORMAT " bytes"),
+                               _("An HTTP request head over %" PRIu64 " bytes"),
                                self->limit.max_http);
 }
 
@@ -97,8 +98,8 @@ guard_read (HollerGuardInput *self, void *buffer, gsize count, gboolean blocking
   if (self->limit.websocket && self->queue != NULL && holler_guard_queue_is_over (self->queue, 0))
     {
       self->error = g_error_new (G_IO_ERROR, G_IO_ERROR_NO_SPACE,
-                                 _("slow-reader: %" G_GUINT64_FORMAT " bytes not yet sent, the limit is %"
-                                   G_GUINT64_FORMAT), holler_guard_queue_get_queued (self->queue),
+                                 _("slow-reader: %" PRIu64 " bytes not yet sent, the limit is %"
+                                   PRIu64), holler_guard_queue_get_queued (self->queue),
                                  self->queue->limit);
       g_propagate_error (error, g_error_copy (self->error));
       return -1;

@@ -4,6 +4,7 @@
 #define G_LOG_DOMAIN "holler-serve"
 
 #include "config.h"
+#include <inttypes.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <glib/gi18n.h>
@@ -90,7 +91,7 @@ on_guard_closed (HollerGuardStream *guard, gpointer user_data)
   /* after the upgrade libsoup reports a refused read itself ("error") */
   if (conn->timeout != NULL && holler_guard_stream_get_refused (guard))
     holler_log_throttle_log (&conn->listener->refused_log,
-                             _("too-large %s: an HTTP request head over %" G_GUINT64_FORMAT " bytes, closed"),
+                             _("too-large %s: an HTTP request head over %" PRIu64 " bytes, closed"),
                              conn->address, conn->listener->limits.max_http);
   g_hash_table_remove (conn->listener->connections, guard);
 }
