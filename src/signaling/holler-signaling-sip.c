@@ -31,6 +31,19 @@
 #include "holler-sip-dialog.h"
 #include "holler-sip-map.h"
 #include "holler-sip-message.h"
+#include <sofia-sip/su_uniqueid.h>
+
+/* sofia-sip 1.12.11's library destructor deletes the pthread key of its
+ * random source even when that source was never set up, and the key it
+ * deletes is then 0: GLib's. A GDBus thread still running at exit then
+ * aborts in pthread_setspecific (seen as `holler calls` dying 1 run in 10,
+ * in any holler process, SIP or not). Setting the source up at load gives
+ * sofia a key of its own to delete. */
+__attribute__((constructor)) static void
+own_sofia_random_key (void)
+{
+  (void) su_random64 ();
+}
 
 /* How long an offer or answer waits for ICE gathering */
 #define GATHER_BOUND_MS 3000
