@@ -23,6 +23,8 @@
 #include "holler-status.h"
 #include "holler-server-watch.h"
 #include "holler-option-parser.h"
+#include "holler-identity.h"
+#include "holler-trust-cmd.h"
 
 #define EXIT_CALL_FAILED 1
 #define EXIT_USAGE 2
@@ -307,6 +309,16 @@ run_peer (HollerCliOptions *cli, HollerOptionParser *parser, const char *peer, g
       fprintf (stderr, _("holler call: whom to call? Give the callee’s id: holler call ID\n"));
       return EXIT_USAGE;
     }
+  if (!cli->ephemeral)
+    {
+      g_autofree char *identity = holler_identity_default_path (cli->service);
+
+      if (!holler_identity_use (identity, &error))
+        {
+          fprintf (stderr, "holler: %s\n", error->message);
+          return EXIT_USAGE;
+        }
+    }
   params.id = cli->id;
   params.token = cli->token;
   params.ca_file = cli->signaling_ca;
@@ -371,6 +383,8 @@ usage (void)
              "  hangup    End a call of the service: holler hangup ID\n"
              "  dial      Make the service call someone: holler dial PEER\n"
              "  devices   List audio inputs and outputs\n"
+             "  identity  Show our identity (the fingerprint peers see)\n"
+             "  peers     The known peers: list, forget ID, trust ID FINGERPRINT, verify ID\n"
              "  demo      Run a call between two peers on loopback and check audio both ways\n"
              "\nRun “holler COMMAND --help” for the options of a command.\n"));
   return EXIT_USAGE;
@@ -458,6 +472,8 @@ main (int argc, char **argv)
     return holler_serve_main (argc - 1, argv + 1);
   if (holler_ctl_handles (command))
     return holler_ctl_main (argc - 1, argv + 1);
+  if (g_str_equal (command, "identity"))
+    return holler_identity_main (argc - 1, argv + 1);
   if (g_str_equal (command, "devices"))
     return holler_devices_main (argc - 1, argv + 1);
   if (!g_str_equal (command, "call") && !g_str_equal (command, "listen") && !g_str_equal (command, "demo"))
