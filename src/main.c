@@ -474,6 +474,8 @@ main (int argc, char **argv)
     return holler_ctl_main (argc - 1, argv + 1);
   if (g_str_equal (command, "identity"))
     return holler_identity_main (argc - 1, argv + 1);
+  if (g_str_equal (command, "peers"))
+    return holler_peers_main (argc - 1, argv + 1);
   if (g_str_equal (command, "devices"))
     return holler_devices_main (argc - 1, argv + 1);
   if (!g_str_equal (command, "call") && !g_str_equal (command, "listen") && !g_str_equal (command, "demo"))
