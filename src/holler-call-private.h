@@ -83,6 +83,9 @@ void holler_call_on_ice_data (const guint8 *data, gsize len, gpointer user_data)
 void holler_call_on_dtls_send (const guint8 *data, gsize len, gpointer user_data);
 gboolean holler_call_start_media (HollerCall *self, GError **error);
 
+/* holler-call-trust.c: after DTLS, before media; FALSE when it ended the call */
+gboolean holler_call_trust_peer (HollerCall *self);
+
 /* holler-call-restart.c */
 void holler_call_begin_restart (HollerCall *self, const char *why);
 void holler_call_restart_done (HollerCall *self);

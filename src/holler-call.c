@@ -173,6 +173,8 @@ on_dtls_connected (HollerDtls *dtls, gpointer user_data)
   event.dtls.srtp_profile = holler_srtp_profile_name (keys.profile);
   memset (&keys, 0, sizeof keys);
   holler_call_emit (self, &event);
+  if (!holler_call_trust_peer (self))
+    return;
 
   if (!holler_call_start_media (self, &error))
     {

@@ -24,6 +24,7 @@
 #include "holler-server-watch.h"
 #include "holler-option-parser.h"
 #include "holler-identity.h"
+#include "holler-known-peers.h"
 #include "holler-trust-cmd.h"
 
 #define EXIT_CALL_FAILED 1
@@ -195,6 +196,8 @@ build_call_options (HollerCliOptions *cli, HollerCallOptions *options, GError **
   options->dtmf = g_strdup (cli->dtmf);
   options->jitter_buffer_ms = cli->jitter_buffer;
   options->connect_timeout = cli->connect_timeout;
+  options->known_peers = holler_known_peers_default_path ();
+  options->strict_peers = cli->strict_peers;
   return TRUE;
 }
 
