@@ -492,6 +492,20 @@ def case_dbus_events(lab):
     mon.wait("StateChanged", "'active',", 20)
     calls = lab.calls()
     check(calls.get("dialer", {}).get("state") == "active", "holler calls --json after StateChanged: %s" % calls)
+    # the peer check comes before media: its properties are set by now, and
+    # the service shows the code the caller shows (one DTLS session)
+    peer = caller.wait_event("peer", 10)
+    bus_peer = {}
+    for name in ("PeerStatus", "PeerFingerprint", "Sas"):
+        rc = subprocess.run(["gdbus", "call", "--session", "--dest", "io.github.holler.Holler", "--object-path", path,
+                             "--method", "org.freedesktop.DBus.Properties.Get", "io.github.holler.Holler.Call", name],
+                            capture_output=True, text=True, timeout=20 * SLOW)
+        check(rc.returncode == 0, "Get %s: %s" % (name, rc.stderr.strip()))
+        bus_peer[name] = rc.stdout.split("'")[1] if "'" in rc.stdout else ""
+    check(re.fullmatch(r"\d{3} \d{3}", bus_peer["Sas"] or "") and bus_peer["Sas"] == peer.get("sas"),
+          "D-Bus Sas %r, the caller's code %r" % (bus_peer["Sas"], peer.get("sas")))
+    check(bus_peer["PeerStatus"] in ("new", "known", "changed") and len(bus_peer["PeerFingerprint"]) == 95,
+          "D-Bus PeerStatus %r, PeerFingerprint %r" % (bus_peer["PeerStatus"], bus_peer["PeerFingerprint"]))
     for digit in "159#":
         mon.wait("Dtmf", "'%s'," % digit, 20)
     dtmf = [s[3] for s in mon.signals() if s[2] == "Dtmf"]
@@ -513,7 +527,8 @@ def case_dbus_events(lab):
     props = re.findall(r"'State': <'(\w+)'>", "".join(s[3] for s in mon.signals() if s[2] == "PropertiesChanged"))
     check(states == props and states[-1] == "ended" and "active" in states,
           "StateChanged %s but State properties %s" % (states, props))
-    return {"states": states, "dtmf": "".join(d[1] for d in dtmf)}
+    return {"states": states, "dtmf": "".join(d[1] for d in dtmf), "sas": bus_peer["Sas"],
+            "peer_status": bus_peer["PeerStatus"]}
 
 
 MOUNT_CASES = {"disk-full": True, "record-dir-readonly": False}   # True: needs it
