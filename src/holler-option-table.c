@@ -106,7 +106,8 @@ static const HollerOptionSpec table[] = {
     N_("(service) Record each call to an Ogg Opus file and a JSON sidecar in DIR"), N_("DIR"),
     "listen", "record-dir" },
   { "allow", 0, LIST, LISTEN, CLI (allow),
-    N_("(service) Only take calls from this id (repeatable; default: anyone)"), N_("ID"), "listen", "allow" },
+    N_("(service) Only take calls from this id, the holder of this key's fingerprint, or ID=FINGERPRINT "
+       "(repeatable; default: anyone)"), N_("ID"), "listen", "allow" },
   { "max-calls", 0, INT, LISTEN, CLI (max_calls),
     N_("(service) Calls at once; callers beyond are told busy (default 16)"), N_("N"),
     "listen", "max-calls", "16", .flags = HOLLER_OPTION_FLAG_ZERO_IS_DEFAULT },

@@ -117,6 +117,7 @@ run_service (HollerCliOptions *cli, HollerSignaling *signaling, HollerCallOption
              HollerReporter *reporter, const char *uri)
 {
   HollerDaemonPolicy policy = { 0 };
+  g_autoptr(GError) error = NULL;
 
   if (!holler_signaling_uri_is_routed (uri))
     {
@@ -131,6 +132,11 @@ run_service (HollerCliOptions *cli, HollerSignaling *signaling, HollerCallOption
   policy.auto_answer = cli->auto_answer;
   policy.answer_delay = cli->answer_delay;
   policy.max_calls = (guint) cli->max_calls;
+  if (!holler_daemon_check_allow (cli->allow, &error))
+    {
+      fprintf (stderr, "holler: %s\n", error->message);
+      return EXIT_USAGE;
+    }
   policy.allow = cli->allow;
   policy.record_dir = cli->record_dir;
   /* without --input, record and answer with silence (after any greeting) */

@@ -357,6 +357,27 @@ def case_allow_list(lab):
     return {}
 
 
+def case_allow_key(lab):
+    """--allow ID=FINGERPRINT: only that id holding that key gets through
+    (the key is the one DTLS then checks); a bad entry is a usage error."""
+    rc, out, err = lab.ctl("identity")
+    check(rc == 0 and out.startswith("sha-256 "), "holler identity: %s" % err)
+    key = out.split()[1]
+    rc, _, err = lab.ctl("listen", "--service", "--id", "x", "--allow", "friend=AB:CD", "--signaling",
+                         "ws://127.0.0.1:1/ws")
+    check(rc == 2 and "--allow friend=AB:CD" in err, "a bad --allow entry: exit %d, %s" % (rc, err.strip()))
+    lab.service(["--allow", "friend=" + key.lower()])
+    impostor = lab.caller("friend", 440, 2, ["--ephemeral"])
+    check(impostor.wait(20) == 1 and impostor.ended()["reason"] == "rejected",
+          "a caller named friend with another key: %s" % impostor.ended())
+    other = lab.caller("other", 440, 2)
+    check(other.wait(20) == 1 and other.ended()["reason"] == "rejected",
+          "another id with friend's key: %s" % other.ended())
+    friend = lab.caller("friend", 440, 2)
+    check(friend.wait(20) == 0, "friend with its key failed (see %s)" % friend.log_path)
+    return {"key": key}
+
+
 def case_max_calls(lab):
     """--max-calls 1: a second caller hears busy, the first is unharmed."""
     lab.service(["--max-calls", "1"])
@@ -540,6 +561,7 @@ CASES = {
     "killed": case_killed,
     "sigterm": case_sigterm,
     "allow-list": case_allow_list,
+    "allow-key": case_allow_key,
     "max-calls": case_max_calls,
     "disk-full": case_disk_full,
     "record-dir-readonly": case_record_dir_readonly,
