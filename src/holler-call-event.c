@@ -129,7 +129,7 @@ describe_peer (const HollerCallEvent *e)
     return g_strdup_printf (_("Verified peer %s (the key you compared before); code %s"), id, sas);
   if (g_str_equal (e->peer.status, "known"))
     return g_strdup_printf (_("Known peer %s (the same key as before, not yet verified); code %s"), id, sas);
-  return g_strdup_printf (_("The peer's key is not checked against known peers (it has no id); code %s"), sas);
+  return g_strdup_printf (_("The peer's key is not checked against known peers (no id, or a call of the demo); code %s"), sas);
 }
 
 /* The members of events that carry only a few */
