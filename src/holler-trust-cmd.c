@@ -150,8 +150,13 @@ holler_peers_main (int argc, char **argv)
       fprintf (stderr, "holler peers: %s\n", error->message);
       return EXIT_USAGE;
     }
-  if (g_str_equal (what, "list"))
-    status = argc > 2 ? EXIT_USAGE : peers_list (peers);
+  if (g_str_equal (what, "list") && argc > 2)
+    {
+      fprintf (stderr, "%s\n", _("Usage: holler peers list | forget ID | trust ID FINGERPRINT | verify ID"));
+      status = EXIT_USAGE;
+    }
+  else if (g_str_equal (what, "list"))
+    status = peers_list (peers);
   else
     status = peers_change (path, peers, argv + 1, argc - 1);
   holler_known_peers_unlock (lock);
