@@ -22,7 +22,6 @@ typedef enum {
   HOLLER_ERROR_MEDIA,
   HOLLER_ERROR_TIMEOUT,
   HOLLER_ERROR_IDENTITY,            /* our identity file cannot be used */
-  HOLLER_ERROR_PEER_KEY_CHANGED,    /* a known peer's key changed (--strict-peers) */
   HOLLER_ERROR_KNOWN_PEERS,         /* the known-peers file cannot be used */
 } HollerError;
 
