@@ -1,21 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* A call's media path: the one ICE component demultiplexed (RFC 7983:
- * DTLS, SRTP, SRTCP), received RTP to the decoder or the DTMF receiver,
- * RTCP both ways, and the media object started once DTLS has keys. */
+/* A call's media: what the transport received to the decoder or the DTMF
+ * receiver, RTCP both ways, and the media object started once the
+ * transport has SRTP keys. */
 #define G_LOG_DOMAIN "holler-call"
 
 #include "config.h"
-#include <string.h>
 #include <glib/gi18n.h>
 #include "holler-call-private.h"
 #include "holler-call-report.h"
-#include "holler-error.h"
 
 /* the last received digits kept for the status line */
 #define DTMF_RECEIVED_KEEP 16
-#define MAX_EARLY_DTLS 16         /* datagrams: one handshake flight is a few */
-
-/* --- media path: RFC 7983 demultiplexing of one ICE component --- */
 
 /* A telephone-event packet (RFC 4733): each event reported once. */
 static void
@@ -38,69 +33,31 @@ receive_dtmf (HollerCall *self, const guint8 *packet, gsize len)
   holler_call_emit (self, &received);
 }
 
+/* From the transport: authenticated, unprotected RTP or RTCP. */
 void
-holler_call_on_ice_data (const guint8 *data, gsize len, gpointer user_data)
-{
-  HollerCall *self = user_data;
-  guint8 packet[1500 + HOLLER_SRTP_MAX_TRAILER];
-  int plen = (int) len;
-
-  if (len == 0 || self->ending)
-    return;
-  if (data[0] >= 20 && data[0] <= 63)
-    {
-      if (self->dtls != NULL)
-        holler_dtls_receive (self->dtls, data, len);
-    }
-  else if (data[0] >= 128 && data[0] <= 191 && self->srtp != NULL && len >= 12 && len <= 1500)
-    {
-      /* rtcp-mux (RFC 5761): payload types 192-223 are RTCP */
-      gboolean rtcp = data[1] >= 192 && data[1] <= 223;
-
-      memcpy (packet, data, len);
-      if (!holler_srtp_unprotect (self->srtp, packet, &plen, rtcp))
-        return;
-      if (rtcp)
-        {
-          if (self->media != NULL)
-            holler_media_push_rtcp (self->media, packet, plen);
-        }
-      else if (self->dtmf_pt != 0 && (packet[1] & 0x7f) == self->dtmf_pt)
-        receive_dtmf (self, packet, plen);   /* never into the Opus decoder */
-      else if (self->media != NULL)
-        holler_media_push_rtp (self->media, packet, plen);
-    }
-}
-
-void
-holler_call_on_dtls_send (const guint8 *data, gsize len, gpointer user_data)
+holler_call_on_packet (const guint8 *packet, gsize len, gboolean rtcp, gpointer user_data)
 {
   HollerCall *self = user_data;
 
-  if (self->ice == NULL || holler_ice_send (self->ice, data, len))
-    return;
-  /* As DTLS server we answer a ClientHello as soon as it arrives, and a
-   * browser sends it once its own pair is nominated, which can be before
-   * libnice reports ours: the flight would be dropped (no selected pair)
-   * and the handshake stall ~1 s until a retransmission (seen with
-   * Chromium 156 calling holler). Keep it and send it on "connected". */
-  if (!self->ice_connected && self->early_dtls->len < MAX_EARLY_DTLS)
-    g_ptr_array_add (self->early_dtls, g_bytes_new (data, len));
+  if (rtcp)
+    {
+      if (self->media != NULL)
+        holler_media_push_rtcp (self->media, packet, len);
+    }
+  else if (self->dtmf_pt != 0 && (packet[1] & 0x7f) == self->dtmf_pt)
+    receive_dtmf (self, packet, len);   /* never into the Opus decoder */
+  else if (self->media != NULL)
+    holler_media_push_rtp (self->media, packet, len);
 }
 
-/* Streaming thread: protect and send. self->srtp and self->ice outlive the
- * send pipeline, which is stopped before either is dropped. */
+/* Streaming thread: protect and send. The transport outlives the send
+ * pipeline, which is stopped before it is dropped. */
 static void
 on_media_rtp (guint8 *buf, gsize len, gsize buf_size, gpointer user_data)
 {
   HollerCall *self = user_data;
-  int plen = (int) len;
 
-  if (len < 2 || len + HOLLER_SRTP_MAX_TRAILER > buf_size)
-    return;
-  /* RTCP comes here too, from rtpsession's thread (holler-rtcp.c) */
-  if (holler_srtp_protect (self->srtp, buf, &plen, buf[1] >= 192 && buf[1] <= 223))
-    holler_ice_send (self->ice, buf, plen);
+  holler_transport_send (self->transport, buf, len, buf_size);
 }
 
 static void
@@ -154,19 +111,6 @@ on_media_recording_failed (HollerMedia *media, GError *error, gpointer user_data
 gboolean
 holler_call_start_media (HollerCall *self, GError **error)
 {
-  HollerSrtpKeys keys;
-
-  if (!holler_dtls_get_srtp_keys (self->dtls, &keys))
-    {
-      g_set_error_literal (error, HOLLER_ERROR, HOLLER_ERROR_DTLS_FAILED, _("No SRTP keys from DTLS"));
-      return FALSE;
-    }
-  holler_call_write_keylog (self->options->keylog, self->label, &keys);
-  self->srtp = holler_srtp_new (&keys, error);
-  memset (&keys, 0, sizeof keys);
-  if (self->srtp == NULL)
-    return FALSE;
-
   self->media = holler_media_new (self->options->input ? self->options->input : "default",
                                   self->options->greeting,
                                   self->options->output ? self->options->output : "default",

@@ -52,6 +52,13 @@ candidate_is_ours (HollerCall *self, const HollerMessage *msg)
   return TRUE;
 }
 
+/* Until the peer's description is in the transport, candidates wait. */
+static gboolean
+remote_applied (HollerCall *self)
+{
+  return self->transport != NULL && holler_transport_has_remote_fingerprint (self->transport);
+}
+
 static void
 handle_candidate (HollerCall *self, const HollerMessage *msg)
 {
@@ -63,11 +70,11 @@ handle_candidate (HollerCall *self, const HollerMessage *msg)
   if (msg->type == HOLLER_MESSAGE_END_OF_CANDIDATES)
     {
       self->remote_gathering_done = TRUE;
-      if (self->ice != NULL && self->dtls != NULL)
-        holler_ice_remote_gathering_done (self->ice);
+      if (remote_applied (self))
+        holler_transport_remote_gathering_done (self->transport);
       return;
     }
-  if (self->ice == NULL || self->dtls == NULL)
+  if (!remote_applied (self))
     g_ptr_array_add (self->pending_candidates, g_strdup (msg->candidate));
   else
     holler_call_add_remote_candidate (self, msg->candidate);

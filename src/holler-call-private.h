@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Shared by holler-call.c (the state machine), holler-call-messages.c
- * (what the peer sends) and holler-call-restart.c (ICE restarts and
- * re-offers) only. */
+ * (what the peer sends), holler-call-restart.c (ICE restarts and
+ * re-offers), holler-call-transport.c (ICE + DTLS + SRTP) and
+ * holler-call-media.c (the media object) only. */
 #pragma once
 
 #include "holler-call.h"
 #include "holler-sdp.h"
-#include "holler-dtls.h"
-#include "holler-srtp.h"
+#include "holler-transport.h"
 #include "holler-dtmf.h"
 #include "holler-call-event.h"
 
@@ -39,8 +39,7 @@ struct _HollerCall
   GString *dtmf_received;         /* the last digits received */
   gboolean dtls_client;
 
-  HollerIce *ice;
-  gboolean ice_connected;
+  HollerTransport *transport;     /* ICE + DTLS + SRTP, from the start or the answer on */
   guint64 session_id;             /* our SDP o= line; the version counts offers and answers */
   guint64 session_version;
   gboolean restarting;            /* an ICE restart is under way (RFC 8445 §2.4) */
@@ -49,9 +48,6 @@ struct _HollerCall
   guint restart_timeout_id;
   guint restarts_done;
   gboolean muted;
-  GPtrArray *early_dtls;          /* GBytes: DTLS sent before ICE had a pair */
-  HollerDtls *dtls;
-  HollerSrtp *srtp;               /* set once on the main context, then read by the sender */
   HollerMedia *media;
   gint64 start_time;
 
@@ -71,16 +67,21 @@ void holler_call_emit_stats (HollerCall *self, gboolean final);
 void holler_call_send_message (HollerCall *self, HollerMessage *msg);
 void holler_call_end (HollerCall *self, const char *reason, gboolean failed, gboolean send_bye,
                       const char *message);
-void holler_call_emit_pair (HollerCall *self);
 HollerSdpDescription *holler_call_local_description (HollerCall *self, HollerDtlsSetup setup, GError **error);
-void holler_call_add_remote_candidate (HollerCall *self, const char *candidate);
 void holler_call_set_state (HollerCall *self, HollerCallState state);
 void holler_call_restart_connect_timeout (HollerCall *self);
+/* the transport has SRTP keys: start media, become active */
+void holler_call_activate (HollerCall *self);
+
+/* holler-call-transport.c */
+void holler_call_create_transport (HollerCall *self);
+/* the peer's credentials, DTLS role and fingerprint, and every candidate so far */
 gboolean holler_call_apply_remote (HollerCall *self, GError **error);
+void holler_call_add_remote_candidate (HollerCall *self, const char *candidate);
+void holler_call_emit_pair (HollerCall *self);
 
 /* holler-call-media.c */
-void holler_call_on_ice_data (const guint8 *data, gsize len, gpointer user_data);
-void holler_call_on_dtls_send (const guint8 *data, gsize len, gpointer user_data);
+void holler_call_on_packet (const guint8 *packet, gsize len, gboolean rtcp, gpointer user_data);
 gboolean holler_call_start_media (HollerCall *self, GError **error);
 
 /* holler-call-trust.c: after DTLS, before media; FALSE when it ended the call */
@@ -89,7 +90,7 @@ gboolean holler_call_trust_peer (HollerCall *self);
 /* holler-call-restart.c */
 void holler_call_begin_restart (HollerCall *self, const char *why);
 void holler_call_restart_done (HollerCall *self);
-void holler_call_on_network_changed (HollerIce *ice, gpointer user_data);
+void holler_call_on_network_changed (HollerTransport *transport, gpointer user_data);
 void holler_call_handle_reoffer (HollerCall *self, const HollerMessage *msg);
 void holler_call_handle_restart_answer (HollerCall *self, const HollerMessage *msg);
 

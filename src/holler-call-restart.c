@@ -51,7 +51,7 @@ gather_restart (HollerCall *self)
 {
   g_autoptr(GError) error = NULL;
 
-  self->restart_gather_failed = !holler_ice_gather (self->ice, &error);
+  self->restart_gather_failed = !holler_transport_gather (self->transport, &error);
   if (self->restart_gather_failed)
     holler_call_warn (self, "%s", error->message);
 }
@@ -66,7 +66,7 @@ holler_call_begin_restart (HollerCall *self, const char *why)
   if (self->state != HOLLER_CALL_STATE_ACTIVE || self->ending)
     return;
   mark_restarting (self, why);
-  holler_ice_restart (self->ice);
+  holler_transport_restart (self->transport);
   /* JSEP: subsequent offers say actpass too; the answerer keeps its role. */
   local = holler_call_local_description (self, HOLLER_DTLS_SETUP_ACTPASS, &error);
   if (local == NULL)
@@ -93,7 +93,7 @@ holler_call_restart_done (HollerCall *self)
 }
 
 void
-holler_call_on_network_changed (HollerIce *ice, gpointer user_data)
+holler_call_on_network_changed (HollerTransport *transport, gpointer user_data)
 {
   HollerCall *self = user_data;
 
@@ -101,7 +101,7 @@ holler_call_on_network_changed (HollerIce *ice, gpointer user_data)
     return;
   if (self->restarting && self->restart_gather_failed)
     holler_call_begin_restart (self, _("retrying on the changed network"));
-  else if (!self->restarting && !holler_ice_local_address_present (ice))
+  else if (!self->restarting && !holler_transport_local_address_present (transport))
     holler_call_begin_restart (self, _("the local address in use went away"));
 }
 
@@ -131,7 +131,7 @@ take_remote (HollerCall *self, HollerSdpDescription *remote)
 
   g_clear_pointer (&self->remote, holler_sdp_description_free);
   self->remote = remote;
-  if (!holler_ice_set_remote_credentials (self->ice, remote->ice_ufrag, remote->ice_pwd, &error))
+  if (!holler_transport_set_remote_credentials (self->transport, remote->ice_ufrag, remote->ice_pwd, &error))
     {
       holler_call_fail (self, error);
       return;
@@ -139,7 +139,7 @@ take_remote (HollerCall *self, HollerSdpDescription *remote)
   for (guint i = 0; i < remote->candidates->len; i++)
     holler_call_add_remote_candidate (self, g_ptr_array_index (remote->candidates, i));
   if (remote->end_of_candidates)
-    holler_ice_remote_gathering_done (self->ice);
+    holler_transport_remote_gathering_done (self->transport);
 }
 
 static void
@@ -182,7 +182,7 @@ holler_call_handle_reoffer (HollerCall *self, const HollerMessage *msg)
       /* After glare our own new session answers theirs. */
       fresh = !self->restart_offered;
       if (fresh)
-        holler_ice_restart (self->ice);
+        holler_transport_restart (self->transport);
       self->restart_offered = FALSE;
       take_remote (self, g_steal_pointer (&remote));
     }

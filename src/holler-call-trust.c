@@ -56,8 +56,8 @@ check_known_peers (HollerCall *self, const char *fingerprint, char **pinned, GEr
 gboolean
 holler_call_trust_peer (HollerCall *self)
 {
-  const char *fingerprint = holler_dtls_get_peer_fingerprint (self->dtls);
-  g_autofree char *sas = holler_dtls_get_sas (self->dtls);
+  const char *fingerprint = holler_transport_get_peer_fingerprint (self->transport);
+  g_autofree char *sas = holler_transport_get_sas (self->transport);
   g_autofree char *pinned = NULL;
   g_autoptr(GError) error = NULL;
   HollerCallEvent event = { .type = HOLLER_CALL_EVENT_PEER };

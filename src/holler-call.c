@@ -8,12 +8,9 @@
 #include "holler-call.h"
 #include "holler-call-private.h"
 #include "holler-sdp.h"
-#include "holler-dtls.h"
-#include "holler-srtp.h"
 #include "holler-error.h"
 #include "holler-dtmf.h"
 
-#define DTLS_TIMEOUT_MS 15000
 #define OPUS_PT 111
 #define DTMF_PT 101               /* telephone-event/48000 in our offers */
 
@@ -139,15 +136,6 @@ on_duration_elapsed (gpointer user_data)
 
 /* --- events from the layers below --- */
 
-void
-holler_call_emit_pair (HollerCall *self)
-{
-  HollerCallEvent event = { .type = HOLLER_CALL_EVENT_SELECTED_PAIR };
-
-  if (holler_ice_get_selected_pair (self->ice, &event.pair))
-    holler_call_emit (self, &event);
-}
-
 /* --dtmf: once, when the call becomes active; a peer without
  * telephone-event gets a warning, and the call goes on. */
 static void
@@ -159,23 +147,14 @@ send_dtmf_option (HollerCall *self)
     holler_call_warn (self, _("Cannot send DTMF: %s"), error->message);
 }
 
-static void
-on_dtls_connected (HollerDtls *dtls, gpointer user_data)
+/* The transport has SRTP keys: media starts and the call is active. */
+void
+holler_call_activate (HollerCall *self)
 {
-  HollerCall *self = user_data;
   g_autoptr(GError) error = NULL;
-  HollerSrtpKeys keys;
-  HollerCallEvent event = { .type = HOLLER_CALL_EVENT_DTLS };
 
-  holler_dtls_get_srtp_keys (dtls, &keys);
-  event.dtls.client = self->dtls_client;
-  event.dtls.cipher = holler_dtls_get_cipher (dtls);
-  event.dtls.srtp_profile = holler_srtp_profile_name (keys.profile);
-  memset (&keys, 0, sizeof keys);
-  holler_call_emit (self, &event);
   if (!holler_call_trust_peer (self))
     return;
-
   if (!holler_call_start_media (self, &error))
     {
       holler_call_fail (self, error);
@@ -190,159 +169,17 @@ on_dtls_connected (HollerDtls *dtls, gpointer user_data)
     self->duration_id = g_timeout_add ((guint) (self->options->duration * 1000), on_duration_elapsed, self);
 }
 
-static void
-on_dtls_failed (HollerDtls *dtls, GError *error, gpointer user_data)
-{
-  holler_call_fail (user_data, error);
-}
-
-static void
-on_dtls_closed (HollerDtls *dtls, gpointer user_data)
-{
-  g_debug ("peer closed DTLS");
-}
-
-static void
-on_ice_connected (HollerIce *ice, gpointer user_data)
-{
-  HollerCall *self = user_data;
-
-  if (self->ice_connected)
-    {
-      holler_call_restart_done (self);
-      return;
-    }
-  self->ice_connected = TRUE;
-  holler_call_emit_pair (self);
-  for (guint i = 0; i < self->early_dtls->len; i++)
-    {
-      GBytes *datagram = g_ptr_array_index (self->early_dtls, i);
-
-      holler_ice_send (ice, g_bytes_get_data (datagram, NULL), g_bytes_get_size (datagram));
-    }
-  g_ptr_array_set_size (self->early_dtls, 0);
-  if (self->dtls != NULL)
-    holler_dtls_start (self->dtls, DTLS_TIMEOUT_MS);
-}
-
-static void
-on_ice_failed (HollerIce *ice, GError *error, gpointer user_data)
-{
-  HollerCall *self = user_data;
-
-  /* Consent lost on a working call: try a new path before giving up. */
-  if (self->state == HOLLER_CALL_STATE_ACTIVE && !self->restarting && !self->signaling_lost)
-    holler_call_begin_restart (self, error->message);
-  else if (self->state == HOLLER_CALL_STATE_ACTIVE)
-    holler_call_end (self, "connection-lost", TRUE, TRUE, error->message);
-  else
-    holler_call_fail (self, error);
-}
-
-static void
-on_ice_warning (HollerIce *ice, const char *text, gpointer user_data)
-{
-  holler_call_warn (user_data, "%s", text);
-}
-
-static void
-on_local_candidate (HollerIce *ice, const char *candidate, gpointer user_data)
-{
-  HollerCall *self = user_data;
-  g_autoptr(HollerMessage) msg = holler_message_new (HOLLER_MESSAGE_CANDIDATE);
-
-  msg->candidate = g_strdup (candidate);
-  msg->sdp_mid = g_strdup (self->mid);
-  msg->sdp_mline_index = self->remote ? (gint) self->remote->mline_index : 0;
-  holler_call_send_message (self, msg);
-}
-
-static void
-on_gathering_done (HollerIce *ice, gpointer user_data)
-{
-  HollerCall *self = user_data;
-  g_autoptr(HollerMessage) msg = holler_message_new (HOLLER_MESSAGE_END_OF_CANDIDATES);
-
-  msg->sdp_mid = g_strdup (self->mid);
-  holler_call_send_message (self, msg);
-}
-
-/* --- setting up the layers --- */
-
-static gboolean
-create_ice (HollerCall *self, GError **error)
-{
-  HollerIceConfig config = {
-    .allow_loopback = self->options->allow_loopback,
-    .addresses = (const char * const *) self->options->ice_addresses,
-    .stun_servers = (const char * const *) self->options->stun_servers,
-    .turn_servers = (const char * const *) self->options->turn_servers,
-    .turn_secret = self->options->turn_secret,
-    .turn_rest_id = self->options->turn_rest_id,
-    .relay_only = self->options->relay_only,
-  };
-
-  self->ice = holler_ice_new (NULL, self->outgoing, &config);
-  g_signal_connect_object (self->ice, "network-changed", G_CALLBACK (holler_call_on_network_changed), self, 0);
-  holler_ice_set_receive_func (self->ice, holler_call_on_ice_data, self);
-  g_signal_connect_object (self->ice, "local-candidate", G_CALLBACK (on_local_candidate), self, 0);
-  g_signal_connect_object (self->ice, "gathering-done", G_CALLBACK (on_gathering_done), self, 0);
-  g_signal_connect_object (self->ice, "connected", G_CALLBACK (on_ice_connected), self, 0);
-  g_signal_connect_object (self->ice, "failed", G_CALLBACK (on_ice_failed), self, 0);
-  g_signal_connect_object (self->ice, "warning", G_CALLBACK (on_ice_warning), self, 0);
-  return TRUE;
-}
-
-static gboolean
-create_dtls (HollerCall *self, GError **error)
-{
-  self->dtls = holler_dtls_new (self->dtls_client, self->remote->fingerprint, holler_call_on_dtls_send, self, error);
-  if (self->dtls == NULL)
-    return FALSE;
-  g_signal_connect_object (self->dtls, "connected", G_CALLBACK (on_dtls_connected), self, 0);
-  g_signal_connect_object (self->dtls, "failed", G_CALLBACK (on_dtls_failed), self, 0);
-  g_signal_connect_object (self->dtls, "closed", G_CALLBACK (on_dtls_closed), self, 0);
-  return TRUE;
-}
-
-void
-holler_call_add_remote_candidate (HollerCall *self, const char *candidate)
-{
-  g_autoptr(GError) error = NULL;
-
-  /* with the text, so a script can tell which candidates a browser sent
-   * that we skip (mDNS names, TCP) */
-  if (!holler_ice_add_remote_candidate (self->ice, candidate, &error))
-    holler_call_warn (self, "%s", error->message);
-}
-
-/* Credentials, then every candidate we have so far. */
-gboolean
-holler_call_apply_remote (HollerCall *self, GError **error)
-{
-  if (!holler_ice_set_remote_credentials (self->ice, self->remote->ice_ufrag, self->remote->ice_pwd, error))
-    return FALSE;
-  if (!create_dtls (self, error))
-    return FALSE;
-  for (guint i = 0; i < self->remote->candidates->len; i++)
-    holler_call_add_remote_candidate (self, g_ptr_array_index (self->remote->candidates, i));
-  for (guint i = 0; i < self->pending_candidates->len; i++)
-    holler_call_add_remote_candidate (self, g_ptr_array_index (self->pending_candidates, i));
-  g_ptr_array_set_size (self->pending_candidates, 0);
-  if (self->remote->end_of_candidates || self->remote_gathering_done)
-    holler_ice_remote_gathering_done (self->ice);
-  return TRUE;
-}
+/* --- the SDP --- */
 
 HollerSdpDescription *
 holler_call_local_description (HollerCall *self, HollerDtlsSetup setup, GError **error)
 {
   g_autoptr(HollerSdpDescription) local = holler_sdp_description_new ();
-  const char *fingerprint = holler_dtls_local_fingerprint (error);
+  const char *fingerprint = holler_transport_get_local_fingerprint (self->transport, error);
 
   if (fingerprint == NULL)
     return NULL;
-  holler_ice_get_local_credentials (self->ice, &local->ice_ufrag, &local->ice_pwd);
+  holler_transport_get_local_credentials (self->transport, &local->ice_ufrag, &local->ice_pwd);
   local->session_id = self->session_id;
   local->session_version = ++self->session_version;
   local->ice_trickle = TRUE;
@@ -371,8 +208,7 @@ holler_call_start (HollerCall *self, GError **error)
 
   g_return_val_if_fail (self->outgoing && self->state == HOLLER_CALL_STATE_NEW, FALSE);
   self->start_time = g_get_monotonic_time ();
-  if (!create_ice (self, error))
-    return FALSE;
+  holler_call_create_transport (self);
   local = holler_call_local_description (self, HOLLER_DTLS_SETUP_ACTPASS, error);
   if (local == NULL)
     return FALSE;
@@ -381,7 +217,7 @@ holler_call_start (HollerCall *self, GError **error)
   holler_call_set_state (self, HOLLER_CALL_STATE_OFFERING);
   holler_call_restart_connect_timeout (self);
   /* Trickle: candidates follow the offer as they are found. */
-  return holler_ice_gather (self->ice, error);
+  return holler_transport_gather (self->transport, error);
 }
 
 gboolean
@@ -395,7 +231,8 @@ holler_call_answer (HollerCall *self, GError **error)
   /* Browsers answer actpass with active; we do the same. */
   setup = self->remote->setup == HOLLER_DTLS_SETUP_ACTIVE ? HOLLER_DTLS_SETUP_PASSIVE : HOLLER_DTLS_SETUP_ACTIVE;
   self->dtls_client = setup == HOLLER_DTLS_SETUP_ACTIVE;
-  if (!create_ice (self, error) || !holler_call_apply_remote (self, error))
+  holler_call_create_transport (self);
+  if (!holler_call_apply_remote (self, error))
     return FALSE;
   local = holler_call_local_description (self, setup, error);
   if (local == NULL)
@@ -404,7 +241,7 @@ holler_call_answer (HollerCall *self, GError **error)
   holler_call_send_message (self, answer);
   holler_call_set_state (self, HOLLER_CALL_STATE_CONNECTING);
   holler_call_restart_connect_timeout (self);
-  return holler_ice_gather (self->ice, error);
+  return holler_transport_gather (self->transport, error);
 }
 
 void
@@ -432,8 +269,8 @@ holler_call_emit_stats (HollerCall *self, gboolean final)
 
   if (self->media != NULL)
     holler_media_get_stats (self->media, &event.stats.media);
-  if (self->srtp != NULL)
-    holler_srtp_get_stats (self->srtp, &event.stats.srtp);
+  if (self->transport != NULL)
+    holler_transport_get_srtp_stats (self->transport, &event.stats.srtp);
   holler_call_emit (self, &event);
 }
 
@@ -442,8 +279,8 @@ finish_end (HollerCall *self)
 {
   HollerCallEvent event = { .type = HOLLER_CALL_EVENT_ENDED };
 
-  if (self->ice != NULL)
-    holler_ice_close (self->ice);
+  if (self->transport != NULL)
+    holler_transport_close (self->transport);
   holler_call_set_state (self, HOLLER_CALL_STATE_ENDED);
   event.ended.reason = self->end_reason;
   event.ended.failed = self->failed;
@@ -495,8 +332,8 @@ holler_call_end (HollerCall *self, const char *reason, gboolean failed, gboolean
       bye->reason = g_strdup (reason);
       holler_call_send_message (self, bye);
     }
-  if (self->dtls != NULL)
-    holler_dtls_shutdown (self->dtls);
+  if (self->transport != NULL)
+    holler_transport_shutdown (self->transport);
   g_clear_handle_id (&self->stats_id, g_source_remove);
   holler_call_emit_stats (self, TRUE);
 
@@ -519,11 +356,9 @@ holler_call_dispose (GObject *object)
   g_clear_handle_id (&self->stats_id, g_source_remove);
   /* Stop the sender before dropping what it uses. */
   g_clear_object (&self->media);
-  g_clear_pointer (&self->srtp, holler_srtp_free);
-  g_clear_object (&self->dtls);
-  if (self->ice != NULL)
-    holler_ice_close (self->ice);
-  g_clear_object (&self->ice);
+  if (self->transport != NULL)
+    holler_transport_close (self->transport);
+  g_clear_object (&self->transport);
   g_clear_object (&self->signaling);
   G_OBJECT_CLASS (holler_call_parent_class)->dispose (object);
 }
@@ -541,7 +376,6 @@ holler_call_finalize (GObject *object)
   g_free (self->end_reason);
   g_clear_pointer (&self->remote, holler_sdp_description_free);
   g_ptr_array_unref (self->pending_candidates);
-  g_ptr_array_unref (self->early_dtls);
   g_string_free (self->dtmf_received, TRUE);
   holler_call_options_free (self->options);
   G_OBJECT_CLASS (holler_call_parent_class)->finalize (object);
@@ -594,7 +428,6 @@ static void
 holler_call_init (HollerCall *self)
 {
   self->pending_candidates = g_ptr_array_new_with_free_func (g_free);
-  self->early_dtls = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
   self->opus_pt = OPUS_PT;
   self->dtmf_pt = DTMF_PT;
   self->dtmf_received = g_string_new (NULL);
@@ -683,7 +516,7 @@ holler_call_get_media_stats (HollerCall *self, HollerMediaStats *stats)
 gboolean
 holler_call_get_selected_pair (HollerCall *self, HollerIcePair *pair)
 {
-  return self->ice != NULL && holler_ice_get_selected_pair (self->ice, pair);
+  return self->transport != NULL && holler_transport_get_selected_pair (self->transport, pair);
 }
 
 const char *

@@ -25,7 +25,7 @@ const char *holler_call_state_to_string (HollerCallState state);
 #define HOLLER_TYPE_CALL (holler_call_get_type ())
 G_DECLARE_FINAL_TYPE (HollerCall, holler_call, HOLLER, CALL, GObject)
 
-/* One call: owns its ICE agent, DTLS session, SRTP and media pipelines.
+/* One call: owns its transport (ICE, DTLS, SRTP: HollerTransport) and media pipelines.
  * Messages from the signaling backend are handed in by its owner with
  * holler_call_handle_message(); the call sends through the backend.
  *

@@ -101,6 +101,7 @@ struct _HollerDtmfSender
   GString *queue;
   guint timeout_id;
   gboolean playing;    /* between a start and its stop */
+  gboolean can_start;  /* the pipeline plays */
 };
 
 static gboolean
@@ -170,6 +171,11 @@ holler_dtmf_sender_new (GstElement *rtpdtmfsrc)
 void
 holler_dtmf_sender_queue (HollerDtmfSender *self, const char *digits)
 {
+  for (const char *p = digits; *p != '\0'; p++)
+    if (holler_dtmf_event_for_digit (*p) >= 0)
+      g_string_append_c (self->queue, g_ascii_toupper (*p));
+  if (!self->can_start)
+    return;
   /* started on first use (see holler_media_new) */
   if (gst_element_is_locked_state (self->source))
     {
@@ -177,11 +183,18 @@ holler_dtmf_sender_queue (HollerDtmfSender *self, const char *digits)
       if (!gst_element_sync_state_with_parent (self->source))
         g_debug ("could not start rtpdtmfsrc");
     }
-  for (const char *p = digits; *p != '\0'; p++)
-    if (holler_dtmf_event_for_digit (*p) >= 0)
-      g_string_append_c (self->queue, g_ascii_toupper (*p));
   if (self->timeout_id == 0)
     next_step (self);
+}
+
+void
+holler_dtmf_sender_start (HollerDtmfSender *self)
+{
+  if (self->can_start)
+    return;
+  self->can_start = TRUE;
+  if (self->queue->len > 0)
+    holler_dtmf_sender_queue (self, "");
 }
 
 void

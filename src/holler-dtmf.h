@@ -54,8 +54,12 @@ gboolean holler_dtmf_receiver_is_new (HollerDtmfReceiver *receiver, const Holler
 typedef struct _HollerDtmfSender HollerDtmfSender;
 
 HollerDtmfSender *holler_dtmf_sender_new   (GstElement *rtpdtmfsrc);
-/* @digits must have passed holler_dtmf_check_digits() */
+/* @digits must have passed holler_dtmf_check_digits(); they wait for
+ * holler_dtmf_sender_start() */
 void              holler_dtmf_sender_queue (HollerDtmfSender *sender, const char *digits);
+/* The send pipeline plays (it has its clock, which rtpdtmfsrc needs: a
+ * source started before fails with "No available clock") */
+void              holler_dtmf_sender_start (HollerDtmfSender *sender);
 /* Stops at once (an event under way is ended) */
 void              holler_dtmf_sender_free  (HollerDtmfSender *sender);
 

@@ -11,6 +11,7 @@
 #include "holler-media-private.h"
 #include "holler-error.h"
 #include "holler-devices.h"
+#include "holler-opus-adapt.h"
 
 char *
 holler_media_quote_path (const char *path)
@@ -143,20 +144,118 @@ holler_media_output_description (const char *spec)
       g_autofree char *q = holler_media_quote_path (spec + 5);
       return g_strdup_printf ("wavenc ! filesink location=%s", q);
     }
+  /* ogg: the recording is made of the received packets before the
+   * decoder (holler-media-record.c); the decoded audio goes nowhere */
   if (g_str_has_prefix (spec, "ogg:"))
-    {
-      /* Ogg Opus that survives a kill: a page at least every 0.5 s, each
-       * written through at once by the recorder (holler-media-record.c),
-       * which also survives a full disk. */
-      return g_strdup ("opusenc bitrate=24000 frame-size=20 complexity=3 "
-                       "! oggmux max-delay=500000000 max-page-delay=500000000 "
-                       "! appsink name=recorder sync=false");
-    }
+    return g_strdup ("fakesink sync=false");
   if (g_strcmp0 (spec, "null") == 0)
     return g_strdup ("fakesink sync=false");
   if (g_str_has_prefix (spec, "device:"))
     return NULL;   /* made from its GstDevice and linked by hand */
   return g_strdup ("autoaudiosink");
+}
+
+/* Between the payloader and the appsink: with telephone-event, rtpdtmfsrc
+ * and the Opus packets meet in rtpdtmfmux, which gives both one SSRC and
+ * one sequence of numbers and drops audio while a digit plays. */
+static void
+dtmf_parts (guint dtmf_pt, char **mux, char **branch)
+{
+  if (dtmf_pt == 0)
+    {
+      *mux = g_strdup ("");
+      *branch = g_strdup ("");
+      return;
+    }
+  *mux = g_strdup ("rtpdtmfmux name=dtmfmux ! ");
+  *branch = g_strdup_printf (" rtpdtmfsrc name=dtmfsrc pt=%u clock-rate=48000 packet-redundancy=3 "
+                             "! dtmfmux.priority_sink_0", dtmf_pt);
+}
+
+/* Ogg Opus sent as it is, without decoding and encoding again; its
+ * OpusHead and OpusTags, which oggdemux hands on as buffers too, are not
+ * audio packets. */
+char *
+holler_media_send_packets_description (const char *source, guint opus_pt, guint dtmf_pt)
+{
+  g_autofree char *mux = NULL;
+  g_autofree char *dtmf = NULL;
+
+  dtmf_parts (dtmf_pt, &mux, &dtmf);
+  return g_strdup_printf ("%s ! oggdemux ! identity drop-buffer-flags=header ! rtpopuspay name=pay pt=%u "
+                          "! %sappsink name=rtpout sync=true max-buffers=100 drop=true%s",
+                          source, opus_pt, mux, dtmf);
+}
+
+char *
+holler_media_send_description (const char *input, gboolean feed, const char *dsp, guint opus_pt,
+                               guint dtmf_pt)
+{
+  g_autofree char *mux = NULL;
+  g_autofree char *dtmf = NULL;
+  g_autofree char *in_desc = NULL;
+  gboolean live = TRUE;
+
+  if (g_str_has_prefix (input, "opus:"))
+    {
+      g_autofree char *q = holler_media_quote_path (input + 5);
+      g_autofree char *source = g_strdup_printf ("filesrc location=%s", q);
+
+      return holler_media_send_packets_description (source, opus_pt, dtmf_pt);
+    }
+  dtmf_parts (dtmf_pt, &mux, &dtmf);
+  /* Feed mode (greeting, silence, echo): raw audio pushed into an appsrc
+   * by a HollerMediaFeed; a device: input has no description (its element
+   * is linked before "capture" by hand). */
+  if (feed)
+    in_desc = g_strdup ("appsrc name=pcmin is-live=true format=time do-timestamp=true max-bytes=192000 "
+                        "caps=audio/x-raw,format=S16LE,rate=48000,channels=1,layout=interleaved");
+  else
+    in_desc = holler_media_input_description (input, &live);
+  /* 20 ms frames and in-band FEC as browsers use them; a non-live input
+   * (a file) is paced to real time by the sink. */
+  return g_strdup_printf ("%s%saudioconvert name=capture ! audioresample ! audio/x-raw,rate=48000,channels=1 "
+                          "! %svolume name=mute ! opusenc name=enc bitrate=%u frame-size=20 inband-fec=true "
+                          "packet-loss-percentage=%u ! rtpopuspay name=pay pt=%u "
+                          "! %sappsink name=rtpout sync=%s max-buffers=100 drop=true%s",
+                          in_desc ? in_desc : "", in_desc ? " ! " : "", dsp ? dsp : "",
+                          HOLLER_OPUS_BASE_BITRATE, HOLLER_OPUS_START_LOSS_PERCENT,
+                          opus_pt, mux, live ? "false" : "true", dtmf);
+}
+
+/* No source element: received RTP goes into the jitter buffer from the
+ * main context (holler-media-receive.c). */
+char *
+holler_media_receive_description (const char *output, const char *probe_name)
+{
+  g_autofree char *out_desc = holler_media_output_description (output);
+
+  /* discard: jitter buffer and statistics only, nothing decoded (load
+   * generators, where the decoding would only compete for the CPU) */
+  if (g_str_equal (output, "discard"))
+    return g_strdup ("rtpjitterbuffer name=jbuf do-lost=true ! fakesink sync=false");
+  return g_strdup_printf ("rtpjitterbuffer name=jbuf do-lost=true ! rtpopusdepay "
+                          "! opusdec plc=true use-inband-fec=true ! audioconvert ! audioresample "
+                          "! audio/x-raw,format=S16LE,rate=48000,channels=1 ! identity name=meter"
+                          "%s%s%s%s",
+                          probe_name ? " ! webrtcechoprobe name=" : "", probe_name ? probe_name : "",
+                          out_desc ? " ! " : "", out_desc ? out_desc : "");
+}
+
+gboolean
+holler_media_file_is_ogg_opus (const char *path)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GFileInputStream) in = g_file_read (file, NULL, NULL);
+  guint8 head[36];
+  gsize got = 0;
+
+  /* the first page holds OpusHead alone: 27 bytes of page header, one
+   * lacing value, then the packet (RFC 7845 §3) */
+  if (in == NULL || !g_input_stream_read_all (G_INPUT_STREAM (in), head, sizeof head, &got, NULL, NULL)
+      || got < sizeof head)
+    return FALSE;
+  return memcmp (head, "OggS", 4) == 0 && head[26] == 1 && memcmp (head + 28, "OpusHead", 8) == 0;
 }
 
 gboolean

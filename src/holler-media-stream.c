@@ -13,6 +13,7 @@
 #include "holler-sdp.h"
 #include "holler-error.h"
 #include "holler-rtcp.h"
+#include "holler-ogg-opus.h"
 
 gboolean
 holler_media_stream_configure (GstElement *send_pipeline, guint32 ssrc, const char *mid, guint mid_ext_id,
@@ -61,4 +62,40 @@ holler_media_stats_add_rtcp (HollerMediaStats *stats, HollerRtcp *rtcp)
   stats->rtcp_sent = r.rtcp_sent;
   stats->rtcp_received = r.rtcp_received;
   stats->rtcp_malformed = r.rtcp_malformed;
+}
+
+/* Streaming thread: each packet's time is the sum of the durations before
+ * it, from the packets themselves. oggdemux stamps a file's packets from
+ * its granule positions, so the first one comes out shortened by the
+ * pre-skip and RTP timestamps would overlap by that much. */
+static GstPadProbeReturn
+on_file_packet (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  guint64 *next = user_data;
+  GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
+  GstMapInfo map;
+  guint samples = 0;
+
+  if (buffer != NULL && gst_buffer_map (buffer, &map, GST_MAP_READ))
+    {
+      samples = holler_opus_packet_samples (map.data, map.size);
+      gst_buffer_unmap (buffer, &map);
+    }
+  if (samples == 0)
+    return GST_PAD_PROBE_OK;
+  buffer = gst_buffer_make_writable (buffer);
+  GST_BUFFER_PTS (buffer) = gst_util_uint64_scale (*next, GST_SECOND, 48000);
+  GST_BUFFER_DURATION (buffer) = gst_util_uint64_scale (samples, GST_SECOND, 48000);
+  *next += samples;
+  GST_PAD_PROBE_INFO_DATA (info) = buffer;
+  return GST_PAD_PROBE_OK;
+}
+
+void
+holler_media_stream_stamp_file_packets (GstElement *send_pipeline)
+{
+  g_autoptr(GstElement) pay = gst_bin_get_by_name (GST_BIN (send_pipeline), "pay");
+  g_autoptr(GstPad) sink = gst_element_get_static_pad (pay, "sink");
+
+  gst_pad_add_probe (sink, GST_PAD_PROBE_TYPE_BUFFER, on_file_packet, g_new0 (guint64, 1), g_free);
 }

@@ -51,6 +51,7 @@ struct _HollerMedia
   GstElement *volume;
   GstElement *pcmin;           /* feed mode: the send side's raw audio input */
   HollerMediaFeed *feed;
+  GBytes *prompt;              /* a greeting encoded once, sent as it is; or NULL */
   HollerDtmfSender *dtmf;      /* NULL when the peer has no telephone-event */
   HollerRtcp *rtcp;            /* set by holler_media_set_stream(); NULL: no RTCP */
   GstElement *encoder;         /* opusenc; NULL when sending an Ogg Opus file as it is */
@@ -63,6 +64,7 @@ struct _HollerMedia
   guint stop_timeout_id;
 
   gboolean echo_cancel;         /* webrtcdsp on the input */
+  char *probe_name;             /* the webrtcechoprobe's, with echo_cancel */
   gboolean echo_probe;          /* webrtcechoprobe on the output: what the speaker plays */
 
   HollerMediaRtpFunc rtp_func;
@@ -330,6 +332,17 @@ on_bus_message (GstBus *bus, GstMessage *message, gpointer user_data)
           }
         break;
       }
+    case GST_MESSAGE_STATE_CHANGED:
+      /* digits asked for before the send side played go out now */
+      if (GST_MESSAGE_SRC (message) == GST_OBJECT (self->send_pipeline) && self->dtmf != NULL)
+        {
+          GstState state;
+
+          gst_message_parse_state_changed (message, NULL, &state, NULL);
+          if (state == GST_STATE_PLAYING)
+            holler_dtmf_sender_start (self->dtmf);
+        }
+      break;
     case GST_MESSAGE_LATENCY:
       /* the jitter buffer's latency changed: the sinks must wait as long */
       gst_bin_recalculate_latency (GST_BIN (recv ? self->recv_pipeline : self->send_pipeline));
@@ -357,6 +370,7 @@ holler_media_dispose (GObject *object)
   if (self->feed != NULL)
     holler_media_feed_stop (self->feed);
   g_clear_object (&self->feed);
+  g_clear_pointer (&self->prompt, g_bytes_unref);
   g_clear_pointer (&self->dtmf, holler_dtmf_sender_free);
   if (self->send_pipeline)
     gst_element_set_state (self->send_pipeline, GST_STATE_NULL);
@@ -379,6 +393,7 @@ holler_media_finalize (GObject *object)
   HollerMedia *self = HOLLER_MEDIA (object);
 
   g_mutex_clear (&self->lock);
+  g_free (self->probe_name);
   g_main_context_unref (self->context);
   G_OBJECT_CLASS (holler_media_parent_class)->finalize (object);
 }
@@ -434,191 +449,174 @@ use_feed (const char *input, const char *greeting)
   return greeting != NULL || g_str_equal (input, "silence") || g_str_equal (input, "echo");
 }
 
-/* Between the payloader and the appsink: with telephone-event, rtpdtmfsrc
- * and the Opus packets meet in rtpdtmfmux, which gives both one SSRC and
- * one sequence of numbers and drops audio while a digit plays. */
-static char *
-rtp_tail (guint dtmf_pt)
+static void
+make_feed (HollerMedia *self, const char *input, const char *greeting)
 {
-  if (dtmf_pt == 0)
-    return g_strdup ("");
-  return g_strdup ("rtpdtmfmux name=dtmfmux ! ");
+  self->feed = holler_media_feed_new (push_pcm, self);
+  if (greeting != NULL)
+    holler_media_feed_append (self->feed, greeting);
+  holler_media_feed_append (self->feed, input);
+  g_signal_connect_object (self->feed, "error", G_CALLBACK (on_feed_error), self, 0);
 }
 
+/* A microphone gets echo cancellation and noise suppression; the probe
+ * hands webrtcdsp what the speaker plays. The two pipelines have their own
+ * clocks, so the canceller finds the delay itself (delay-agnostic).
+ * Returns the chain before the encoder, or NULL. */
 static char *
-dtmf_branch (guint dtmf_pt)
+plan_echo_cancel (HollerMedia *self, const char *input, const char *output)
 {
-  if (dtmf_pt == 0)
-    return g_strdup ("");
-  return g_strdup_printf (" rtpdtmfsrc name=dtmfsrc pt=%u clock-rate=48000 packet-redundancy=3 "
-                          "! dtmfmux.priority_sink_0", dtmf_pt);
-}
-
-HollerMedia *
-holler_media_new (const char *input, const char *greeting, const char *output, guint opus_pt,
-                  guint dtmf_pt, HollerMediaRtpFunc rtp_func, gpointer user_data, GError **error)
-{
-  g_autofree char *mux = rtp_tail (dtmf_pt);
-  g_autofree char *dtmf = dtmf_branch (dtmf_pt);
-  g_autoptr(HollerMedia) self = g_object_new (HOLLER_TYPE_MEDIA, NULL);
-  g_autofree char *in_desc = NULL;
-  g_autofree char *out_desc = NULL;
-  g_autofree char *send_desc = NULL;
-  g_autofree char *recv_desc = NULL;
-  g_autoptr(GError) parse_error = NULL;
-  g_autoptr(GstElement) sink = NULL;
-  g_autoptr(GstElement) meter = NULL;
-  g_autoptr(GstPad) pad = NULL;
-  g_autoptr(GstBus) send_bus = NULL;
-  g_autoptr(GstBus) recv_bus = NULL;
-  g_autofree char *probe_name = NULL;
-  g_autofree char *dsp_desc = NULL;
-  GstAppSinkCallbacks callbacks = { .new_sample = on_rtp_sample };
-  gboolean live;
-
-  if (!holler_media_check_plugins (error))
-    return NULL;
-
-  self->rtp_func = rtp_func;
-  self->rtp_data = user_data;
-  if (use_feed (input, greeting))
-    {
-      self->feed = holler_media_feed_new (push_pcm, self);
-      if (greeting != NULL)
-        holler_media_feed_append (self->feed, greeting);
-      holler_media_feed_append (self->feed, input);
-      g_signal_connect_object (self->feed, "error", G_CALLBACK (on_feed_error), self, 0);
-      in_desc = g_strdup ("appsrc name=pcmin is-live=true format=time do-timestamp=true max-bytes=192000 "
-                          "caps=audio/x-raw,format=S16LE,rate=48000,channels=1,layout=interleaved");
-      live = TRUE;
-    }
-  else
-    in_desc = holler_media_input_description (input, &live);
-  out_desc = holler_media_output_description (output);
-
-  /* A microphone gets echo cancellation and noise suppression; the probe
-   * hands webrtcdsp what the speaker plays. The two pipelines have their
-   * own clocks, so the canceller finds the delay itself (delay-agnostic). */
   self->echo_cancel = holler_media_input_is_device (input) && holler_media_echo_cancel_available ();
   self->echo_probe = self->echo_cancel && holler_media_input_is_device (output);
-  if (self->echo_cancel)
-    {
-      probe_name = g_strdup_printf ("holler-echo-probe-%u", (guint) g_atomic_int_add (&probe_serial, 1));
-      dsp_desc = g_strdup_printf ("audioconvert ! audio/x-raw,format=S16LE,rate=48000,channels=1 "
-                                  "! webrtcdsp name=dsp probe=%s echo-cancel=%s noise-suppression=true "
-                                  "gain-control=false delay-agnostic=true ! audioconvert ! ",
-                                  probe_name, self->echo_probe ? "true" : "false");
-    }
-
-  /* 20 ms frames and in-band FEC as browsers use them; a non-live input
-   * (a file) is paced to real time by the sink. An Ogg Opus file given
-   * as opus:PATH is sent as it is, without decoding and encoding again. */
-  if (g_str_has_prefix (input, "opus:"))
-    {
-      g_autofree char *q = holler_media_quote_path (input + 5);
-
-      send_desc = g_strdup_printf ("filesrc location=%s ! oggdemux ! rtpopuspay name=pay pt=%u "
-                                   "! %sappsink name=rtpout sync=true max-buffers=100 drop=true%s",
-                                   q, opus_pt, mux, dtmf);
-    }
-  else
-    {
-      send_desc = g_strdup_printf ("%s%saudioconvert name=capture ! audioresample ! audio/x-raw,rate=48000,channels=1 "
-                                   "! %svolume name=mute ! opusenc name=enc bitrate=%u frame-size=20 inband-fec=true "
-                                   "packet-loss-percentage=%u ! rtpopuspay name=pay pt=%u "
-                                   "! %sappsink name=rtpout sync=%s max-buffers=100 drop=true%s",
-                                   in_desc ? in_desc : "", in_desc ? " ! " : "", dsp_desc ? dsp_desc : "",
-                                   HOLLER_OPUS_BASE_BITRATE, HOLLER_OPUS_START_LOSS_PERCENT,
-                                   opus_pt, mux, live ? "false" : "true", dtmf);
-    }
-  /* No source element: received RTP goes into the jitter buffer from the
-   * main context (holler-media-receive.c). */
-  recv_desc = g_strdup_printf ("rtpjitterbuffer name=jbuf do-lost=true ! rtpopusdepay "
-                               "! opusdec plc=true use-inband-fec=true ! audioconvert ! audioresample "
-                               "! audio/x-raw,format=S16LE,rate=48000,channels=1 ! identity name=meter"
-                               "%s%s%s%s",
-                               self->echo_probe ? " ! webrtcechoprobe name=" : "",
-                               self->echo_probe ? probe_name : "", out_desc ? " ! " : "", out_desc ? out_desc : "");
-  /* discard: jitter buffer and statistics only, nothing decoded (load
-   * generators, where the decoding would only compete for the CPU) */
-  if (g_str_equal (output, "discard"))
-    {
-      g_free (recv_desc);
-      recv_desc = g_strdup ("rtpjitterbuffer name=jbuf do-lost=true ! fakesink sync=false");
-    }
-
-  self->send_pipeline = gst_parse_launch (send_desc, &parse_error);
-  if (self->send_pipeline == NULL || parse_error != NULL)
-    {
-      g_set_error (error, HOLLER_ERROR, HOLLER_ERROR_MEDIA, _("Could not build the audio input: %s"),
-                   parse_error ? parse_error->message : "?");
-      return NULL;
-    }
-  gst_object_ref_sink (self->send_pipeline);
-  self->recv_pipeline = gst_parse_launch (recv_desc, &parse_error);
-  if (self->recv_pipeline == NULL || parse_error != NULL)
-    {
-      g_set_error (error, HOLLER_ERROR, HOLLER_ERROR_MEDIA, _("Could not build the audio output: %s"),
-                   parse_error ? parse_error->message : "?");
-      return NULL;
-    }
-  gst_object_ref_sink (self->recv_pipeline);
-  if (in_desc == NULL
-      && !holler_media_add_device_element (self->send_pipeline, HOLLER_DEVICE_INPUT,
-                              (g_str_has_prefix (input, "raw:") ? input + 4 : input) + 7, "capture", error))
+  if (!self->echo_cancel)
     return NULL;
-  if (out_desc == NULL
+  self->probe_name = g_strdup_printf ("holler-echo-probe-%u", (guint) g_atomic_int_add (&probe_serial, 1));
+  return g_strdup_printf ("audioconvert ! audio/x-raw,format=S16LE,rate=48000,channels=1 "
+                          "! webrtcdsp name=dsp probe=%s echo-cancel=%s noise-suppression=true "
+                          "gain-control=false delay-agnostic=true ! audioconvert ! ",
+                          self->probe_name, self->echo_probe ? "true" : "false");
+}
+
+static GstElement *
+parse_pipeline (const char *desc, const char *what, GError **error)
+{
+  g_autoptr(GError) parse_error = NULL;
+  GstElement *pipeline = gst_parse_launch (desc, &parse_error);
+
+  if (pipeline == NULL || parse_error != NULL)
+    {
+      g_set_error (error, HOLLER_ERROR, HOLLER_ERROR_MEDIA, what, parse_error ? parse_error->message : "?");
+      g_clear_object (&pipeline);
+      return NULL;
+    }
+  return gst_object_ref_sink (pipeline);
+}
+
+static gboolean
+build_pipelines (HollerMedia *self, const char *input, const char *output, guint opus_pt, guint dtmf_pt,
+                 GError **error)
+{
+  g_autofree char *dsp = plan_echo_cancel (self, input, output);
+  g_autofree char *send_desc = self->prompt != NULL
+    ? holler_media_send_packets_description ("appsrc name=oggin format=bytes caps=application/ogg", opus_pt,
+                                             dtmf_pt)
+    : holler_media_send_description (input, self->feed != NULL, dsp, opus_pt, dtmf_pt);
+  g_autofree char *recv_desc = holler_media_receive_description (output,
+                                                                 self->echo_probe ? self->probe_name : NULL);
+  const char *device_in = g_str_has_prefix (input, "raw:") ? input + 4 : input;
+
+  self->send_pipeline = parse_pipeline (send_desc, _("Could not build the audio input: %s"), error);
+  if (self->send_pipeline == NULL)
+    return FALSE;
+  self->recv_pipeline = parse_pipeline (recv_desc, _("Could not build the audio output: %s"), error);
+  if (self->recv_pipeline == NULL)
+    return FALSE;
+  /* device:NAME has no description: its element is made from its GstDevice */
+  if (self->feed == NULL && g_str_has_prefix (device_in, "device:")
+      && !holler_media_add_device_element (self->send_pipeline, HOLLER_DEVICE_INPUT, device_in + 7, "capture",
+                                           error))
+    return FALSE;
+  if (g_str_has_prefix (output, "device:")
       && !holler_media_add_device_element (self->recv_pipeline, HOLLER_DEVICE_OUTPUT, output + 7,
-                              self->echo_probe ? probe_name : "meter", error))
-    return NULL;
+                                           self->echo_probe ? self->probe_name : "meter", error))
+    return FALSE;
+  return TRUE;
+}
 
-  sink = gst_bin_get_by_name (GST_BIN (self->send_pipeline), "rtpout");
+/* The encoded packets to the call; the level of what we send; DTMF */
+static void
+wire_send_side (HollerMedia *self, guint dtmf_pt)
+{
+  GstBin *bin = GST_BIN (self->send_pipeline);
+  g_autoptr(GstElement) sink = gst_bin_get_by_name (bin, "rtpout");
+  GstAppSinkCallbacks callbacks = { .new_sample = on_rtp_sample };
+
   gst_app_sink_set_callbacks (GST_APP_SINK (sink), &callbacks, self, NULL);
-  self->encoder = gst_bin_get_by_name (GST_BIN (self->send_pipeline), "enc");
-  self->volume = gst_bin_get_by_name (GST_BIN (self->send_pipeline), "mute");
+  self->encoder = gst_bin_get_by_name (bin, "enc");
+  if (self->encoder == NULL)
+    holler_media_stream_stamp_file_packets (self->send_pipeline);
+  if (self->prompt != NULL)
+    holler_media_prompt_push (self->send_pipeline, self->prompt);
+  self->volume = gst_bin_get_by_name (bin, "mute");
   if (self->volume != NULL)
     {
       g_autoptr(GstPad) sent = gst_element_get_static_pad (self->volume, "src");
 
       gst_pad_add_probe (sent, GST_PAD_PROBE_TYPE_BUFFER, on_sent_audio, self, NULL);
     }
-  self->pcmin = gst_bin_get_by_name (GST_BIN (self->send_pipeline), "pcmin");
+  self->pcmin = gst_bin_get_by_name (bin, "pcmin");
   if (dtmf_pt != 0)
     {
-      g_autoptr(GstElement) dtmfsrc = gst_bin_get_by_name (GST_BIN (self->send_pipeline), "dtmfsrc");
+      g_autoptr(GstElement) dtmfsrc = gst_bin_get_by_name (bin, "dtmfsrc");
 
       /* a live source has a streaming thread of its own: most calls send
        * no digit, so it stays in NULL until the first one (holler-dtmf.c) */
       gst_element_set_locked_state (dtmfsrc, TRUE);
       self->dtmf = holler_dtmf_sender_new (dtmfsrc);
     }
-  {
-    g_autoptr(GstElement) jitterbuffer = gst_bin_get_by_name (GST_BIN (self->recv_pipeline), "jbuf");
+}
 
-    self->receiver = holler_rtp_receiver_new (self->recv_pipeline, jitterbuffer, opus_pt);
-    if (self->receiver == NULL)
-      {
-        g_set_error_literal (error, HOLLER_ERROR, HOLLER_ERROR_MEDIA, _("Could not build the audio output"));
-        return NULL;
-      }
-  }
+/* Received RTP into the jitter buffer; the recording (ogg:) from its
+ * output; the decoded audio's meters and analysis */
+static gboolean
+wire_receive_side (HollerMedia *self, const char *output, guint opus_pt, GError **error)
+{
+  GstBin *bin = GST_BIN (self->recv_pipeline);
+  g_autoptr(GstElement) jitterbuffer = gst_bin_get_by_name (bin, "jbuf");
+  g_autoptr(GstElement) meter = gst_bin_get_by_name (bin, "meter");
+
+  self->receiver = holler_rtp_receiver_new (self->recv_pipeline, jitterbuffer, opus_pt);
+  if (self->receiver == NULL)
+    {
+      g_set_error_literal (error, HOLLER_ERROR, HOLLER_ERROR_MEDIA, _("Could not build the audio output"));
+      return FALSE;
+    }
   if (g_str_has_prefix (output, "ogg:"))
     {
-      g_autoptr(GstElement) appsink = gst_bin_get_by_name (GST_BIN (self->recv_pipeline), "recorder");
+      g_autoptr(GstPad) played = gst_element_get_static_pad (jitterbuffer, "src");
 
-      self->recorder = holler_recorder_new (appsink, output + 4, on_recording_failed, self);
+      self->recorder = holler_recorder_new (played, opus_pt, output + 4, on_recording_failed, self);
     }
-  meter = gst_bin_get_by_name (GST_BIN (self->recv_pipeline), "meter");
   if (meter != NULL)
     {
-      pad = gst_element_get_static_pad (meter, "src");
+      g_autoptr(GstPad) pad = gst_element_get_static_pad (meter, "src");
+
       gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, on_decoded_audio, self, NULL);
     }
+  return TRUE;
+}
 
-  send_bus = gst_element_get_bus (self->send_pipeline);
-  recv_bus = gst_element_get_bus (self->recv_pipeline);
+static void
+watch_buses (HollerMedia *self)
+{
+  g_autoptr(GstBus) send_bus = gst_element_get_bus (self->send_pipeline);
+  g_autoptr(GstBus) recv_bus = gst_element_get_bus (self->recv_pipeline);
+
   self->send_bus_watch = gst_bus_add_watch (send_bus, on_bus_message, self);
   self->recv_bus_watch = gst_bus_add_watch (recv_bus, on_bus_message, self);
+}
+
+HollerMedia *
+holler_media_new (const char *input, const char *greeting, const char *output, guint opus_pt,
+                  guint dtmf_pt, HollerMediaRtpFunc rtp_func, gpointer user_data, GError **error)
+{
+  g_autoptr(HollerMedia) self = NULL;
+  g_autofree char *opus_greeting = NULL;
+
+  if (!holler_media_check_plugins (error))
+    return NULL;
+  self = g_object_new (HOLLER_TYPE_MEDIA, NULL);
+  self->rtp_func = rtp_func;
+  self->rtp_data = user_data;
+  opus_greeting = holler_media_prompt_plan (&input, &greeting, &self->prompt);
+  if (self->prompt == NULL && use_feed (input, greeting))
+    make_feed (self, input, greeting);
+  if (!build_pipelines (self, input, output, opus_pt, dtmf_pt, error))
+    return NULL;
+  wire_send_side (self, dtmf_pt);
+  if (!wire_receive_side (self, output, opus_pt, error))
+    return NULL;
+  watch_buses (self);
   return g_steal_pointer (&self);
 }
 

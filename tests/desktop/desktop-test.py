@@ -150,16 +150,37 @@ class Lab:
             print('# kept', self.dir)
 
 
-def wait_for_event(log, event, timeout):
-    """Until a holler --json log (a file we write to) has this event."""
-    deadline = time.monotonic() + timeout
-    needle = '"event":"%s"' % event
+SLOWDOWN = float(os.environ.get('HOLLER_TEST_SLOWDOWN', '1') or 1)
+
+
+def log_events(log, event):
+    out = []
+    with open(log.name) as f:
+        for line in f:
+            if line.startswith('{'):
+                try:
+                    ev = json.loads(line)
+                except ValueError:
+                    continue
+                if ev.get('event') == event:
+                    out.append(ev)
+    return out
+
+
+def wait_for_event(log, event, timeout, cond=lambda ev: True):
+    """Until a holler --json log (a file we write to) has this event (one
+    that satisfies cond); the timeout is scaled by HOLLER_TEST_SLOWDOWN."""
+    deadline = time.monotonic() + timeout * SLOWDOWN
     while time.monotonic() < deadline:
-        with open(log.name) as f:
-            if needle in f.read():
-                return True
+        if any(cond(ev) for ev in log_events(log, event)):
+            return True
         time.sleep(0.1)
     return False
+
+
+def hears(hz):
+    """A level event that says the tone hz is being decoded"""
+    return lambda ev: ev.get('level_db', -120) > -40 and abs(ev.get('tone_hz', 0) - hz) < 20
 
 
 def wav_tone(args, wav, hz):
@@ -270,9 +291,8 @@ def case_call(lab):
     a, b, a_log, b_log = lab.holler_pair([], [], a_env={'PULSE_SOURCE': 'mic_a.monitor', 'PULSE_SINK': 'speaker_a'},
                                          b_env={'PULSE_SOURCE': 'mic_b.monitor', 'PULSE_SINK': 'speaker_b'})
     # record once both decode: from then on each speaker plays the other's tone
-    ok = check(wait_for_event(a_log, 'first-audio', 20) and wait_for_event(b_log, 'first-audio', 20),
-               'both peers decode audio')
-    time.sleep(0.5)
+    ok = check(wait_for_event(a_log, 'level', 20, hears(880)) and wait_for_event(b_log, 'level', 20, hears(440)),
+               'both peers decode the other\'s tone')
     recs = [lab.record('speaker_b.monitor', lab.path('heard-by-b.wav'), 4),
             lab.record('speaker_a.monitor', lab.path('heard-by-a.wav'), 4)]
     for r in recs:

@@ -15,6 +15,7 @@ nftables or coturn.
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -155,7 +156,9 @@ SCENARIOS = {
                     "TURN server turn:%s:3478?transport=tcp" % DEAD_IP)),
     "network-change": dict(
         doc="the caller's address is renumbered mid-call -> ICE restart, audio continues both ways",
-        caller=("a1", ice(TURN_UDP)), callee=("a2", ice(TURN_UDP)), duration=12,
+        # no fixed length: the caller hangs up once both sides decoded 4 s
+        # of tone after the restart (60 s is only the bound)
+        caller=("a1", ice(TURN_UDP)), callee=("a2", ice(TURN_UDP)), duration=60,
         renumber=("a1", "10.0.1.10/24", "10.0.1.20/24", "10.0.1.1"),
         expect="host"),
 }
@@ -250,6 +253,7 @@ def call(lab, sc, sig, wav_tone, result, tag, extra=()):
                       + common + caller_args)
     if "renumber" in sc:
         renumber(lab, caller, *sc["renumber"])
+        hang_up_after_restart(caller, callee)
     rc_caller = caller.wait(FAIL_BOUND_S + duration + 15)
     wall = time.monotonic() - start
     rc_callee = callee.wait(15)
@@ -287,14 +291,37 @@ def check_jitter(sc, imposed, caller, callee):
     return r
 
 
+def tone_seconds(peer, hz, since_ms=0):
+    """How many once-a-second level events after since_ms carried hz"""
+    return len([ev for ev in peer.events("level")
+                if ev["t_ms"] > since_ms and abs(ev.get("tone_hz", 0) - hz) < 20])
+
+
+def wait_for(what, timeout, cond):
+    deadline = time.monotonic() + timeout * SLOWDOWN
+    while not cond():
+        if time.monotonic() > deadline:
+            raise Failure("%s: not within %.0f s" % (what, timeout * SLOWDOWN))
+        time.sleep(0.1)
+
+
 def renumber(lab, peer, ns, old, new, gateway):
-    """Two seconds into the call, the address in use goes and another
-    comes (what a DHCP renumbering or a network switch does)."""
-    peer.wait_event("state", 20, state="active")
-    time.sleep(2)
+    """Once the caller hears the callee, the address in use goes and
+    another comes (what a DHCP renumbering or a network switch does)."""
+    wait_for("the caller hearing the callee", 20, lambda: tone_seconds(peer, CALLEE_HZ) >= 1)
     lab.ip(ns, "addr", "del", old, "dev", "eth0")
     lab.ip(ns, "addr", "add", new, "dev", "eth0")
     lab.ip(ns, "route", "replace", "default", "via", gateway)
+
+
+def hang_up_after_restart(caller, callee):
+    """Both sides finish the ICE restart and decode 4 s of their peer's
+    tone on the new path; then the caller hangs up (SIGTERM)."""
+    for who, peer, hz in (("caller", caller, CALLEE_HZ), ("callee", callee, CALLER_HZ)):
+        done = peer.wait_event("ice-restart", 30 * SLOWDOWN, phase="done")
+        wait_for("%s decoding 4 s of %d Hz after the restart" % (who, hz), 30,
+                 lambda: tone_seconds(peer, hz, done["t_ms"]) >= 4)
+    caller.proc.send_signal(signal.SIGTERM)
 
 
 def check_rtcp(sc, caller, callee):

@@ -216,6 +216,59 @@ def recordings(rec):
     return out
 
 
+def ogg_pages(path):
+    """The pages of a one-stream Ogg file: (flags, granule, packets ending
+    on it); a packet continued across pages is joined."""
+    with open(path, "rb") as f:
+        data = f.read()
+    pages, partial, i = [], b"", 0
+    while i < len(data):
+        check(data[i:i + 4] == b"OggS", "%s: no Ogg page at byte %d" % (path, i))
+        flags, granule = data[i + 5], int.from_bytes(data[i + 6:i + 14], "little", signed=True)
+        nseg = data[i + 26]
+        lacing = data[i + 27:i + 27 + nseg]
+        at = i + 27 + nseg
+        packets = []
+        for n in lacing:
+            partial += data[at:at + n]
+            at += n
+            if n < 255:
+                packets.append(partial)
+                partial = b""
+        pages.append((flags, granule, packets))
+        i = at
+    return pages
+
+
+def opus_packets(path):
+    """The audio packets of an Ogg Opus file (after OpusHead and OpusTags)"""
+    packets = [p for _, _, ps in ogg_pages(path) for p in ps]
+    check(len(packets) >= 2 and packets[0].startswith(b"OpusHead") and packets[1].startswith(b"OpusTags"),
+          "%s: not Ogg Opus" % path)
+    return packets[2:]
+
+
+def match_packets(source, got):
+    """Walks the sent and the recorded packets: each recorded one is either
+    the next sent one (sent ones that never arrived are skipped; the first
+    may be any) or an empty concealment frame (one TOC byte: the packet
+    before's configuration, or a CELT one for a rest shorter than a frame,
+    RFC 7845 4.1). Returns (identical, sent ones skipped, samples of
+    concealment)."""
+    j, toc, identical, skipped, fill_samples = 0, None, 0, 0, 0
+    for i, pkt in enumerate(got):
+        if toc is not None and len(pkt) == 1 and (pkt[0] == toc & 0xFC or
+                                                  (pkt[0] >> 3 in (28, 29, 30) and pkt[0] & 7 == toc & 4)):
+            fill_samples += {28: 120, 29: 240, 30: 480}.get(pkt[0] >> 3, 960)
+            continue
+        last = len(source) if toc is None else min(j + 40, len(source))
+        nxt = [n for n in range(j, last) if source[n] == pkt]
+        check(nxt, "recorded packet %d (%d bytes) is none of the sent packets %d..%d" % (i, len(pkt), j, last - 1))
+        skipped += nxt[0] - j if toc is not None else 0
+        j, toc, identical = nxt[0] + 1, pkt[0], identical + 1
+    return identical, skipped, fill_samples
+
+
 # --- cases ---
 
 def case_ten_callers(lab):
@@ -302,6 +355,98 @@ def case_greeting_then_record(lab):
     r = lab.tone_share(side["path"], 440)
     check(r["share"] > 0.6, "recording: 440 Hz in %.0f%%" % (r["share"] * 100))
     return {"greeting_heard": early, "record_share": round(r["share"], 2)}
+
+
+def case_greeting_then_echo(lab):
+    """A greeting followed by the echo: the greeting goes through the
+    feed (decoded, encoded with the echo) instead of being sent as the
+    file's packets; the caller hears 660 Hz first, then its own 440 Hz."""
+    greeting = os.path.join(lab.dir, "greeting.ogg")
+    subprocess.run(["gst-launch-1.0", "-q", "audiotestsrc", "freq=660", "num-buffers=100", "samplesperbuffer=960",
+                    "!", "audio/x-raw,rate=48000,channels=1", "!", "opusenc", "!", "oggmux", "!",
+                    "filesink", "location=" + greeting], check=True, timeout=30)
+    lab.service(["--greeting", greeting, "--input", "echo"])
+    p = lab.caller("visitor", 440, 5)
+    check(p.wait(30) == 0, "caller exit status %s (see %s)" % (p.proc.returncode, p.log_path))
+    heard = [round(ev["tone_hz"]) for ev in p.events("level") if ev.get("level_db", -120) > -40]
+    check(heard and abs(heard[0] - 660) < 15, "the caller did not hear the greeting first: %s" % heard)
+    check(sum(1 for hz in heard if abs(hz - 440) < 15) >= 2, "the caller did not hear its echo: %s" % heard)
+    return {"heard": heard}
+
+
+def case_greeting_wav(lab):
+    """A WAV greeting is encoded once, on a thread, at the first call
+    (which plays it through its own encoder meanwhile); the next caller
+    gets those packets. Both hear 660 Hz first and are recorded."""
+    greeting = os.path.join(lab.dir, "greeting.wav")
+    subprocess.run(["gst-launch-1.0", "-q", "audiotestsrc", "freq=660", "num-buffers=100", "samplesperbuffer=960",
+                    "!", "audio/x-raw,rate=48000,channels=1,format=S16LE", "!", "wavenc", "!",
+                    "filesink", "location=" + greeting], check=True, timeout=30)
+    rec = os.path.join(lab.dir, "rec")
+    os.environ["G_MESSAGES_DEBUG"] = "holler-media"   # the service says which greeting path a call took
+    try:
+        svc = lab.service(["--record-dir", rec, "--greeting", greeting])
+    finally:
+        del os.environ["G_MESSAGES_DEBUG"]
+    heard = {}
+    for name, hz in (("first", 440), ("second", 550)):
+        p = lab.caller(name, hz, 4)
+        check(p.wait(30) == 0, "%s exit status %s (see %s)" % (name, p.proc.returncode, p.log_path))
+        heard[name] = [round(ev["tone_hz"]) for ev in p.events("level") if ev.get("level_db", -120) > -40]
+        check(heard[name] and abs(heard[name][0] - 660) < 15, "%s did not hear the greeting first: %s"
+              % (name, heard[name]))
+        if name == "first":
+            with open(svc.log_path) as f:
+                check("packets encoded once" not in f.read(), "the first call had the greeting encoded already")
+            wait_until("the greeting encoded once", 10,
+                       lambda: "encoded once for every call" in open(svc.log_path).read())
+    with open(svc.log_path) as f:
+        check(f.read().count("packets encoded once") == 1, "the second call did not send the encoded greeting")
+    sides = wait_until("both sidecars", 10, lambda: len(recordings(rec)) == 2 and recordings(rec))
+    for name, hz in (("first", 440), ("second", 550)):
+        r = lab.tone_share(sides[name]["path"], hz)
+        check(r["share"] > 0.6, "%s's recording: %s" % (name, r))
+    return {"heard": heard}
+
+
+def case_bit_exact(lab):
+    """The recording holds the caller's Opus packets as they were sent
+    (a pre-encoded file, --input opus:), bit for bit, in order; a DTMF digit
+    the caller sends is not in it (its audio gap is filled with empty
+    concealment frames); the granule positions count the packets; the file
+    decodes to the caller's tone."""
+    sent = os.path.join(lab.dir, "sent.ogg")
+    subprocess.run(["gst-launch-1.0", "-q", "audiotestsrc", "freq=587", "num-buffers=500", "samplesperbuffer=960",
+                    "!", "audio/x-raw,rate=48000,channels=1", "!", "opusenc", "bitrate=32000", "frame-size=20",
+                    "!", "oggmux", "!", "filesink", "location=" + sent], check=True, timeout=30)
+    rec = os.path.join(lab.dir, "rec")
+    svc = lab.service(["--record-dir", rec])
+    p = Proc(lab, "exact", ["call", "answerer", "--id", "exact", "--input", "opus:" + sent, "--duration", "5",
+                            "--output", "null", "--dtmf", "5"] + lab.common())
+    check(p.wait(30) == 0, "caller exit status %s (see %s)" % (p.proc.returncode, p.log_path))
+    svc.wait_event("dtmf", 10)
+    side = wait_until("the sidecar's end", 10, lambda: recordings(rec).get("exact", {}).get("end") and
+                      recordings(rec)["exact"])
+    source = opus_packets(sent)
+    got = opus_packets(side["path"])
+    check(len(got) >= 150, "only %d packets recorded" % len(got))
+    identical, skipped, fill_samples = match_packets(source, got)
+    # the digit replaces up to ~0.5 s of audio (a 250 ms tone, the pause
+    # after it, rtpdtmfsrc's end packets); on loopback nothing else is lost
+    check(skipped <= 40, "%d sent packets missing from the recording" % skipped)
+    # the gaps are filled to the sample: as long as the packets missing
+    check(fill_samples == 960 * skipped,
+          "%d samples of concealment for %d missing packets" % (fill_samples, skipped))
+    pages = ogg_pages(side["path"])
+    audio_pages = [pg for pg in pages[2:] if pg[2]]
+    check(audio_pages[-1][1] == 960 * identical + fill_samples, "last granule %d, %d packets of 20 ms recorded"
+          " and %d samples of concealment" % (audio_pages[-1][1], identical, fill_samples))
+    check([pg[0] & 4 for pg in pages].count(4) == 1 and pages[-1][0] & 4,
+          "not one end-of-stream page, the last: %s" % [pg[:2] for pg in pages[-3:]])
+    r = lab.tone_share(side["path"], 587)
+    check(r["share"] > 0.6 and r["seconds"] >= 3, "recording: %s" % r)
+    return {"packets": len(got), "identical": identical, "skipped": skipped, "concealment_samples": fill_samples,
+            "share": round(r["share"], 2)}
 
 
 def case_killed(lab):
@@ -558,6 +703,9 @@ CASES = {
     "ten-callers": case_ten_callers,
     "echo": case_echo,
     "greeting-record": case_greeting_then_record,
+    "greeting-echo": case_greeting_then_echo,
+    "greeting-wav": case_greeting_wav,
+    "bit-exact": case_bit_exact,
     "killed": case_killed,
     "sigterm": case_sigterm,
     "allow-list": case_allow_list,
