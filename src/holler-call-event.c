@@ -16,6 +16,7 @@ holler_call_event_name (const HollerCallEvent *e)
     [HOLLER_CALL_EVENT_RINGING] = "ringing",
     [HOLLER_CALL_EVENT_SELECTED_PAIR] = "selected-pair",
     [HOLLER_CALL_EVENT_DTLS] = "dtls",
+    [HOLLER_CALL_EVENT_PEER] = "peer",
     [HOLLER_CALL_EVENT_FIRST_AUDIO] = "first-audio",
     [HOLLER_CALL_EVENT_LEVEL] = "level",
     [HOLLER_CALL_EVENT_ENCODER] = "encoder",
@@ -93,6 +94,44 @@ stats_to_json (JsonObject *o, const HollerMediaStats *stats, const HollerSrtpSta
   rtcp_to_json (o, stats);
 }
 
+/* "peer" is the reporter's (who reports: caller, callee, call N), so the
+ * peer's own id is "id" */
+static void
+peer_to_json (JsonObject *o, const HollerCallEvent *e)
+{
+  json_object_set_string_member (o, "status", e->peer.status);
+  if (e->peer.id != NULL)
+    json_object_set_string_member (o, "id", e->peer.id);
+  json_object_set_string_member (o, "fingerprint", e->peer.fingerprint);
+  if (e->peer.pinned != NULL)
+    json_object_set_string_member (o, "pinned_fingerprint", e->peer.pinned);
+  if (e->peer.sas != NULL)
+    json_object_set_string_member (o, "sas", e->peer.sas);
+  else
+    json_object_set_null_member (o, "sas");
+}
+
+static char *
+describe_peer (const HollerCallEvent *e)
+{
+  const char *id = e->peer.id ? e->peer.id : _("the peer");
+  const char *sas = e->peer.sas ? e->peer.sas : "?";
+
+  if (g_str_equal (e->peer.status, "changed"))
+    return g_strdup_printf (_("WARNING: the key of %s HAS CHANGED (pinned %s, now %s): someone may be in the "
+                              "middle of this call. Compare the code %s with theirs; if they really have a "
+                              "new key: holler peers forget %s"),
+                            id, e->peer.pinned, e->peer.fingerprint, sas, id);
+  if (g_str_equal (e->peer.status, "new"))
+    return g_strdup_printf (_("New peer %s: its key is pinned now (trust on first use). Compare the code %s "
+                              "with theirs, then: holler peers verify %s"), id, sas, id);
+  if (g_str_equal (e->peer.status, "verified"))
+    return g_strdup_printf (_("Verified peer %s (the key you compared before); code %s"), id, sas);
+  if (g_str_equal (e->peer.status, "known"))
+    return g_strdup_printf (_("Known peer %s (the same key as before, not yet verified); code %s"), id, sas);
+  return g_strdup_printf (_("The peer's key is not checked against known peers (no id, or a call of the demo); code %s"), sas);
+}
+
 /* The members of events that carry only a few */
 static void
 small_to_json (JsonObject *o, const HollerCallEvent *e, gint64 process_start)
@@ -110,6 +149,9 @@ small_to_json (JsonObject *o, const HollerCallEvent *e, gint64 process_start)
       json_object_set_string_member (o, "cipher", e->dtls.cipher);
       json_object_set_string_member (o, "srtp_profile", e->dtls.srtp_profile);
       json_object_set_boolean_member (o, "fingerprint_verified", TRUE);
+      break;
+    case HOLLER_CALL_EVENT_PEER:
+      peer_to_json (o, e);
       break;
     case HOLLER_CALL_EVENT_FIRST_AUDIO:
       json_object_set_double_member (o, "since_start_ms", ms_between (process_start, e->time));
@@ -233,6 +275,8 @@ holler_call_event_describe (const HollerCallEvent *e, gint64 process_start)
     case HOLLER_CALL_EVENT_DTLS:
       return g_strdup_printf (_("DTLS connected as %s (%s, %s); peer certificate matches its fingerprint"),
                               e->dtls.client ? "client" : "server", e->dtls.cipher, e->dtls.srtp_profile);
+    case HOLLER_CALL_EVENT_PEER:
+      return describe_peer (e);
     case HOLLER_CALL_EVENT_ICE_RESTART:
       return e->ice_restart.done ? g_strdup (_("ICE restart done: audio continues on the new path"))
                                  : g_strdup_printf (_("Restarting ICE: %s"), e->ice_restart.why);

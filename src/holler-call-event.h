@@ -22,6 +22,7 @@ typedef enum {
   HOLLER_CALL_EVENT_RINGING,        /* "ringing": the callee rings (outgoing) */
   HOLLER_CALL_EVENT_SELECTED_PAIR,  /* "selected-pair": ICE chose (or changed) the path */
   HOLLER_CALL_EVENT_DTLS,           /* "dtls": handshake done, fingerprint verified */
+  HOLLER_CALL_EVENT_PEER,           /* "peer": the peer's key against the known peers, and the SAS */
   HOLLER_CALL_EVENT_FIRST_AUDIO,    /* "first-audio": the first remote audio decoded */
   HOLLER_CALL_EVENT_LEVEL,          /* "level": received tone and level, once a second */
   HOLLER_CALL_EVENT_ENCODER,        /* "encoder": Opus adapted to the loss the peer reports */
@@ -43,6 +44,11 @@ typedef struct {
     struct { const char *peer; } ringing;                /* NULL when not known */
     HollerIcePair pair;
     struct { gboolean client; const char *cipher; const char *srtp_profile; } dtls;
+    /* status: new, known, verified, changed or unchecked (no id, no file);
+     * pinned: the fingerprint known before, when it changed; sas: the
+     * short authentication string "123 456", NULL if it could not be made */
+    struct { const char *status; const char *id; const char *fingerprint; const char *pinned;
+             const char *sas; } peer;
     struct { gint64 call_start; } first_audio;           /* monotonic; the audio's time is @time */
     struct { double tone_hz; double level_db; } level;
     struct { double fraction_lost; guint loss_percent; gboolean fec; guint bitrate; } encoder;

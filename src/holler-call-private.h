@@ -84,6 +84,9 @@ void holler_call_emit_pair (HollerCall *self);
 void holler_call_on_packet (const guint8 *packet, gsize len, gboolean rtcp, gpointer user_data);
 gboolean holler_call_start_media (HollerCall *self, GError **error);
 
+/* holler-call-trust.c: after DTLS, before media; FALSE when it ended the call */
+gboolean holler_call_trust_peer (HollerCall *self);
+
 /* holler-call-restart.c */
 void holler_call_begin_restart (HollerCall *self, const char *why);
 void holler_call_restart_done (HollerCall *self);

@@ -153,6 +153,8 @@ holler_call_activate (HollerCall *self)
 {
   g_autoptr(GError) error = NULL;
 
+  if (!holler_call_trust_peer (self))
+    return;
   if (!holler_call_start_media (self, &error))
     {
       holler_call_fail (self, error);

@@ -5,6 +5,7 @@
 #include "config.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <string.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 #include "holler-daemon.h"
@@ -12,6 +13,8 @@
 #include "holler-error.h"
 #include "holler-call-report.h"
 #include "holler-incoming.h"
+#include "holler-known-peers.h"
+#include "holler-sdp.h"
 
 enum { SIGNAL_CALL_ADDED, SIGNAL_CALL_REMOVED, SIGNAL_FINISHED, N_SIGNALS };
 static guint signals[N_SIGNALS];
@@ -93,10 +96,62 @@ find_peer (HollerDaemon *self, const char *peer)
   return NULL;
 }
 
-static gboolean
-allowed (HollerDaemon *self, const char *peer)
+/* An allow entry: an id, a SHA-256 fingerprint (any caller holding that
+ * key) or ID=FINGERPRINT (both). The offer's fingerprint is the one the
+ * DTLS handshake then enforces, so naming it names the key. Entries with
+ * a fingerprint: *fingerprint is set (NULL if it is not one). */
+static char *
+allow_entry_split (const char *entry, char **fingerprint)
 {
-  return self->policy.allow == NULL || g_strv_contains ((const char * const *) self->policy.allow, peer);
+  const char *eq = strchr (entry, '=');
+
+  *fingerprint = holler_known_peers_normalize_fingerprint (eq ? eq + 1 : entry);
+  if (eq != NULL)
+    return g_strndup (entry, eq - entry);
+  return *fingerprint ? NULL : g_strdup (entry);
+}
+
+gboolean
+holler_daemon_check_allow (char **allow, GError **error)
+{
+  for (gsize i = 0; allow != NULL && allow[i] != NULL; i++)
+    {
+      g_autofree char *fingerprint = NULL;
+      g_autofree char *id = allow_entry_split (allow[i], &fingerprint);
+
+      if (strchr (allow[i], '=') != NULL && (fingerprint == NULL || *id == '\0'))
+        {
+          g_set_error (error, HOLLER_ERROR, HOLLER_ERROR_USAGE,
+                       _("--allow %s: expected ID, FINGERPRINT or ID=FINGERPRINT (sha-256, 32 hex pairs)"),
+                       allow[i]);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+static gboolean
+allowed (HollerDaemon *self, const HollerMessage *offer)
+{
+  g_autoptr(HollerSdpDescription) sdp = NULL;
+
+  if (self->policy.allow == NULL)
+    return TRUE;
+  for (gsize i = 0; self->policy.allow[i] != NULL; i++)
+    {
+      g_autofree char *fingerprint = NULL;
+      g_autofree char *id = allow_entry_split (self->policy.allow[i], &fingerprint);
+
+      if (id != NULL && g_strcmp0 (id, offer->from) != 0)
+        continue;
+      if (fingerprint == NULL)
+        return TRUE;
+      if (sdp == NULL)
+        sdp = holler_sdp_parse (offer->sdp, HOLLER_SDP_OFFER, NULL);
+      if (sdp != NULL && sdp->fingerprint != NULL && g_ascii_strcasecmp (sdp->fingerprint, fingerprint) == 0)
+        return TRUE;
+    }
+  return FALSE;
 }
 
 /* --- one call's life --- */
@@ -235,7 +290,7 @@ accept_offer (HollerDaemon *self, const HollerMessage *msg)
       holler_incoming_refuse (self->signaling, self->reporter, "service", msg, "busy", NULL);
       return;
     }
-  if (!allowed (self, msg->from))
+  if (!allowed (self, msg))
     {
       holler_incoming_refuse (self->signaling, self->reporter, "service", msg, "rejected", NULL);
       return;

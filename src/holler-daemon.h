@@ -15,7 +15,7 @@ typedef struct {
   gboolean auto_answer;
   double answer_delay;       /* seconds before answering */
   guint max_calls;           /* concurrent calls; callers beyond are told busy */
-  char **allow;              /* caller ids let in; NULL: everyone */
+  char **allow;              /* callers let in: ID, FINGERPRINT or ID=FINGERPRINT; NULL: everyone */
   char *record_dir;          /* one Ogg Opus file + JSON sidecar per call, or NULL */
 } HollerDaemonPolicy;
 
@@ -40,6 +40,9 @@ typedef struct {
  *   "finished"     ()   after holler_daemon_stop() every call has ended,
  *                       or signaling is gone for good
  */
+/* The allow entries' form (holler_daemon_check_allow: HOLLER_ERROR_USAGE) */
+gboolean holler_daemon_check_allow (char **allow, GError **error);
+
 HollerDaemon *holler_daemon_new (HollerSignaling *signaling, const HollerCallOptions *options,
                                  const HollerDaemonPolicy *policy, HollerReporter *reporter,
                                  const char *id);

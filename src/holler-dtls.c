@@ -17,8 +17,11 @@
 #include "holler-dtls.h"
 #include "holler-srtp.h"
 #include "holler-error.h"
+#include "holler-identity.h"
 
 #define DTLS_MTU 1200
+/* RFC 5705 exporter label of the short authentication string (ours) */
+#define SAS_LABEL "EXTRACTOR-holler-sas"
 
 enum { SIGNAL_CONNECTED, SIGNAL_FAILED, SIGNAL_CLOSED, N_SIGNALS };
 static guint signals[N_SIGNALS];
@@ -51,57 +54,48 @@ G_DEFINE_TYPE (HollerDtls, holler_dtls, G_TYPE_OBJECT)
 static EVP_PKEY *local_key;
 static X509 *local_cert;
 static char *local_fingerprint;
+static gboolean identity_in_use;     /* a session or an SDP has used it */
 static int ssl_ex_index = -1;
 static BIO_METHOD *send_bio_method;
 
 static char *
 fingerprint_of (X509 *cert)
 {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  GString *s = g_string_new (NULL);
-
-  if (!X509_digest (cert, EVP_sha256 (), md, &len))
-    return g_string_free (s, TRUE), NULL;
-  for (unsigned int i = 0; i < len; i++)
-    g_string_append_printf (s, i ? ":%02X" : "%02X", md[i]);
-  return g_string_free (s, FALSE);
+  return holler_identity_fingerprint (cert);
 }
 
+/* No identity was given (--ephemeral, tests): one for this process only,
+ * valid for 30 days as browsers make theirs. */
 static gboolean
 make_certificate (GError **error)
 {
-  unsigned char serial[8];
-  X509_NAME *name;
-  BIGNUM *bn;
-
-  local_key = EVP_EC_gen ("P-256");
-  local_cert = X509_new ();
-  if (local_key == NULL || local_cert == NULL || RAND_bytes (serial, sizeof serial) != 1)
-    goto fail;
-  serial[0] &= 0x7f;   /* keep the serial positive */
-  bn = BN_bin2bn (serial, sizeof serial, NULL);
-  BN_to_ASN1_INTEGER (bn, X509_get_serialNumber (local_cert));
-  BN_free (bn);
-  X509_set_version (local_cert, 2);
-  X509_gmtime_adj (X509_getm_notBefore (local_cert), -24 * 3600);
-  X509_gmtime_adj (X509_getm_notAfter (local_cert), 30L * 24 * 3600);
-  X509_set_pubkey (local_cert, local_key);
-  name = X509_get_subject_name (local_cert);
-  X509_NAME_add_entry_by_txt (name, "CN", MBSTRING_ASC, (const unsigned char *) "holler", -1, -1, 0);
-  X509_set_issuer_name (local_cert, name);
-  if (!X509_sign (local_cert, local_key, EVP_sha256 ()))
-    goto fail;
+  if (!holler_identity_generate (30, &local_key, &local_cert, error))
+    return FALSE;
   local_fingerprint = fingerprint_of (local_cert);
-  if (local_fingerprint == NULL)
-    goto fail;
   return TRUE;
+}
 
-fail:
-  g_set_error (error, HOLLER_ERROR, HOLLER_ERROR_DTLS_FAILED,
-               _("Could not create the DTLS certificate: %s"),
-               ERR_error_string (ERR_get_error (), NULL));
-  return FALSE;
+gboolean
+holler_dtls_set_identity (EVP_PKEY *key, X509 *cert, GError **error)
+{
+  g_autofree char *fingerprint = fingerprint_of (cert);
+
+  if (identity_in_use || fingerprint == NULL)
+    {
+      g_set_error_literal (error, HOLLER_ERROR, HOLLER_ERROR_IDENTITY,
+                           fingerprint == NULL ? _("Cannot read the identity's certificate")
+                                               : _("The DTLS identity is already in use"));
+      return FALSE;
+    }
+  g_clear_pointer (&local_key, EVP_PKEY_free);
+  g_clear_pointer (&local_cert, X509_free);
+  g_free (local_fingerprint);
+  EVP_PKEY_up_ref (key);
+  X509_up_ref (cert);
+  local_key = key;
+  local_cert = cert;
+  local_fingerprint = g_steal_pointer (&fingerprint);
+  return TRUE;
 }
 
 /* Each BIO write is one datagram handed to ICE. */
@@ -150,7 +144,9 @@ global_init (GError **error)
       BIO_meth_set_write (send_bio_method, send_bio_write);
       BIO_meth_set_ctrl (send_bio_method, send_bio_ctrl);
       BIO_meth_set_create (send_bio_method, send_bio_create);
-      make_certificate (&init_error);
+      if (local_cert == NULL)
+        make_certificate (&init_error);
+      identity_in_use = TRUE;
       g_once_init_leave (&once, 1);
     }
   if (init_error != NULL)
@@ -316,6 +312,8 @@ drive (HollerDtls *self)
           finish_failed (self, handshake_error (self));
           return;
         }
+      g_free (self->seen_fingerprint);
+      self->seen_fingerprint = g_steal_pointer (&fp);
       if (!export_keys (self))
         {
           finish_failed (self, g_error_new_literal (HOLLER_ERROR, HOLLER_ERROR_DTLS_FAILED,
@@ -530,4 +528,38 @@ const char *
 holler_dtls_get_cipher (HollerDtls *self)
 {
   return self->done ? SSL_get_cipher_name (self->ssl) : NULL;
+}
+
+const char *
+holler_dtls_get_peer_fingerprint (HollerDtls *self)
+{
+  return self->done ? self->seen_fingerprint : NULL;
+}
+
+/* Six digits from the session's RFC 5705 exporter, with both certificates'
+ * fingerprints (the client's first) as its context: the two ends of one
+ * DTLS session get the same digits; a man in the middle runs two sessions
+ * with different secrets, so the people at either end read different ones. */
+char *
+holler_dtls_get_sas (HollerDtls *self)
+{
+  g_autofree char *context = NULL;
+  guint8 out[8];
+  guint64 n = 0;
+
+  if (!self->done || self->seen_fingerprint == NULL)
+    return NULL;
+  context = g_strconcat (self->client ? local_fingerprint : self->seen_fingerprint, " ",
+                         self->client ? self->seen_fingerprint : local_fingerprint, NULL);
+  if (SSL_export_keying_material (self->ssl, out, sizeof out, SAS_LABEL, strlen (SAS_LABEL),
+                                  (const unsigned char *) context, strlen (context), 1) != 1)
+    {
+      ERR_clear_error ();
+      return NULL;
+    }
+  for (gsize i = 0; i < sizeof out; i++)
+    n = (n << 8) | out[i];
+  OPENSSL_cleanse (out, sizeof out);
+  n %= 1000000;   /* the bias of 2^64 mod 10^6 is below 10^-13 */
+  return g_strdup_printf ("%03u %03u", (guint) (n / 1000), (guint) (n % 1000));
 }

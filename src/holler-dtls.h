@@ -2,6 +2,8 @@
 #pragma once
 
 #include <glib-object.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
 
 G_BEGIN_DECLS
 
@@ -25,9 +27,14 @@ G_DECLARE_FINAL_TYPE (HollerDtls, holler_dtls, HOLLER, DTLS, GObject)
 /* Writes one DTLS datagram to the network. */
 typedef void (*HollerDtlsSendFunc) (const guint8 *data, gsize len, gpointer user_data);
 
-/* The per-process certificate (ECDSA P-256, self-signed), made on first use.
- * Returns its SHA-256 fingerprint as upper-case hex pairs separated by ':'. */
+/* The certificate of every session of this process: the one given to
+ * holler_dtls_set_identity() (holler-identity.h), else one made on first
+ * use for this process only (ECDSA P-256, self-signed). Returns its
+ * SHA-256 fingerprint as upper-case hex pairs separated by ':'. */
 const char *holler_dtls_local_fingerprint (GError **error);
+/* Before the first session or fingerprint: use @key and @cert (references
+ * are taken). HOLLER_ERROR_IDENTITY once the identity is in use. */
+gboolean holler_dtls_set_identity (EVP_PKEY *key, X509 *cert, GError **error);
 
 /* Signals:
  *   "connected" ()               handshake done, fingerprint verified, keys ready
@@ -48,5 +55,10 @@ gboolean holler_dtls_get_srtp_keys (HollerDtls *self, HollerSrtpKeys *keys);
 /* Sends close_notify. */
 void     holler_dtls_shutdown (HollerDtls *self);
 const char *holler_dtls_get_cipher (HollerDtls *self);
+/* Once connected: the peer certificate's fingerprint (our form) */
+const char *holler_dtls_get_peer_fingerprint (HollerDtls *self);
+/* Once connected: the short authentication string, "123 456" (the same at
+ * both ends of one DTLS session), or NULL */
+char *holler_dtls_get_sas (HollerDtls *self);
 
 G_END_DECLS

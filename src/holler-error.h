@@ -21,6 +21,8 @@ typedef enum {
   HOLLER_ERROR_SRTP,
   HOLLER_ERROR_MEDIA,
   HOLLER_ERROR_TIMEOUT,
+  HOLLER_ERROR_IDENTITY,            /* our identity file cannot be used */
+  HOLLER_ERROR_KNOWN_PEERS,         /* the known-peers file cannot be used */
 } HollerError;
 
 GQuark holler_error_quark (void);

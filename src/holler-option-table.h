@@ -68,6 +68,8 @@ typedef struct {
   char *signaling;
   double connect_timeout;
   int jitter_buffer;
+  gboolean ephemeral;      /* a per-run certificate, not our identity */
+  gboolean strict_peers;   /* a known peer's changed key ends the call */
   char *keylog;
   char *id;
   char *token;

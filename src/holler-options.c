@@ -32,6 +32,7 @@ holler_call_options_copy (const HollerCallOptions *options)
   o->turn_secret = g_strdup (options->turn_secret);
   o->turn_rest_id = g_strdup (options->turn_rest_id);
   o->dtmf = g_strdup (options->dtmf);
+  o->known_peers = g_strdup (options->known_peers);
   return o;
 }
 
@@ -50,6 +51,7 @@ holler_call_options_free (HollerCallOptions *o)
   g_free (o->turn_secret);
   g_free (o->turn_rest_id);
   g_free (o->dtmf);
+  g_free (o->known_peers);
   g_free (o);
 }
 

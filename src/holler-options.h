@@ -23,6 +23,8 @@ typedef struct {
   gboolean relay_only;      /* only relayed candidates */
   char *dtmf;               /* DTMF digits sent once the call is active, or NULL */
   int jitter_buffer_ms;     /* a fixed receive jitter buffer; 0 = adaptive (holler-jitter.h) */
+  char *known_peers;        /* the known-peers file (holler-known-peers.h); NULL: peers are not pinned */
+  gboolean strict_peers;    /* a known peer's changed key ends the call (peer-key-changed) */
 } HollerCallOptions;
 
 HollerCallOptions *holler_call_options_new  (void);

@@ -164,6 +164,11 @@ on_call_event (HollerCall *call, const HollerCallEvent *event, gpointer user_dat
     case HOLLER_CALL_EVENT_STATS:
       update_stats (co, &event->stats.media, event->time);
       break;
+    case HOLLER_CALL_EVENT_PEER:
+      holler_dbus_call_set_peer_status (co->iface, event->peer.status);
+      holler_dbus_call_set_peer_fingerprint (co->iface, event->peer.fingerprint);
+      holler_dbus_call_set_sas (co->iface, event->peer.sas ? event->peer.sas : "");
+      break;
     case HOLLER_CALL_EVENT_DTMF:
       digit[0] = event->dtmf.digit;
       holler_dbus_call_set_dtmf_received (co->iface, holler_call_get_dtmf_received (call));
@@ -308,6 +313,9 @@ on_call_added (HollerDaemon *daemon, gpointer data, gpointer user_data)
   holler_dbus_call_set_recording_error (co->iface, dc->recording_error ? dc->recording_error : "");
   holler_dbus_call_set_stats (co->iface, g_variant_new ("a{sv}", NULL));
   holler_dbus_call_set_dtmf_received (co->iface, "");
+  holler_dbus_call_set_peer_status (co->iface, "");
+  holler_dbus_call_set_peer_fingerprint (co->iface, "");
+  holler_dbus_call_set_sas (co->iface, "");
   holler_dbus_call_set_ice_restarts (co->iface, 0);
   g_signal_connect (dc->call, "event", G_CALLBACK (on_call_event), co);
   holler_call_set_stats_interval (dc->call, STATS_INTERVAL_MS);

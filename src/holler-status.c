@@ -43,6 +43,8 @@ struct _HollerStatus
   gboolean have_stats;
   gint64 stats_time;
   double rx_kbps;              /* < 0 until two "stats" events came */
+  char *sas;                   /* the short authentication string, from the "peer" event */
+  char *peer_status;           /* new, known, verified, changed, unchecked */
 };
 
 G_DEFINE_TYPE (HollerStatus, holler_status, G_TYPE_OBJECT)
@@ -183,6 +185,23 @@ append_media (HollerStatus *self, GString *line)
                             self->pair.local_address, self->utf8 ? "↔" : "<->", self->pair.remote_address);
 }
 
+/* The code to read to the peer, and what we know of its key: a changed
+ * key comes first and in capitals, since the line may be cut */
+static void
+append_peer (HollerStatus *self, GString *line)
+{
+  if (self->peer_status == NULL)
+    return;
+  if (g_str_equal (self->peer_status, "changed"))
+    g_string_append_printf (line, " | %s", _("PEER KEY CHANGED"));
+  if (self->sas != NULL)
+    g_string_append_printf (line, " | %s %s", _("code"), self->sas);
+  if (g_str_equal (self->peer_status, "verified"))
+    g_string_append_printf (line, " %s", self->utf8 ? "✓" : _("(verified)"));
+  else if (g_str_equal (self->peer_status, "new"))
+    g_string_append_printf (line, " %s", _("(new peer)"));
+}
+
 static char *
 render (HollerStatus *self)
 {
@@ -196,6 +215,7 @@ render (HollerStatus *self)
     g_string_append_printf (line, " | %s", _("MUTED"));
   if (call != NULL && *holler_call_get_dtmf_received (call) != '\0')
     g_string_append_printf (line, " | %s %s", _("DTMF received"), holler_call_get_dtmf_received (call));
+  append_peer (self, line);
   if (state == HOLLER_CALL_STATE_RINGING)
     g_string_append_printf (line, " | %s", _("a: answer, r: reject"));
   else if (state == HOLLER_CALL_STATE_ACTIVE || state == HOLLER_CALL_STATE_CONNECTING)
@@ -370,6 +390,12 @@ on_call_event (HollerCall *call, const HollerCallEvent *event, gpointer user_dat
     case HOLLER_CALL_EVENT_STATS:
       take_stats (self, &event->stats.media, event->time);
       break;
+    case HOLLER_CALL_EVENT_PEER:
+      g_free (self->sas);
+      self->sas = g_strdup (event->peer.sas);
+      g_free (self->peer_status);
+      self->peer_status = g_strdup (event->peer.status);
+      break;
     case HOLLER_CALL_EVENT_DTMF:
       break;
     default:
@@ -410,6 +436,8 @@ holler_status_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->call, self);
   g_clear_object (&self->call);
   g_clear_pointer (&self->reporter, holler_reporter_unref);
+  g_clear_pointer (&self->sas, g_free);
+  g_clear_pointer (&self->peer_status, g_free);
   G_OBJECT_CLASS (holler_status_parent_class)->dispose (object);
 }
 

@@ -375,6 +375,18 @@ holler_transport_get_cipher (HollerTransport *self)
   return self->dtls != NULL ? holler_dtls_get_cipher (self->dtls) : NULL;
 }
 
+const char *
+holler_transport_get_peer_fingerprint (HollerTransport *self)
+{
+  return self->dtls != NULL ? holler_dtls_get_peer_fingerprint (self->dtls) : NULL;
+}
+
+char *
+holler_transport_get_sas (HollerTransport *self)
+{
+  return self->dtls != NULL ? holler_dtls_get_sas (self->dtls) : NULL;
+}
+
 void
 holler_transport_get_srtp_stats (HollerTransport *self, HollerSrtpStats *stats)
 {

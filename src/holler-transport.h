@@ -80,6 +80,10 @@ gboolean holler_transport_send (HollerTransport *self, guint8 *buf, gsize len, g
 gboolean    holler_transport_get_selected_pair (HollerTransport *self, HollerIcePair *pair);
 gboolean    holler_transport_get_srtp_keys (HollerTransport *self, HollerSrtpKeys *keys);
 const char *holler_transport_get_cipher (HollerTransport *self);
+/* Once DTLS connected: the peer certificate's fingerprint, and the short
+ * authentication string (holler_dtls_get_sas(); free it) */
+const char *holler_transport_get_peer_fingerprint (HollerTransport *self);
+char       *holler_transport_get_sas (HollerTransport *self);
 void        holler_transport_get_srtp_stats (HollerTransport *self, HollerSrtpStats *stats);
 /* FALSE when the local address under the selected pair has vanished. */
 gboolean    holler_transport_local_address_present (HollerTransport *self);

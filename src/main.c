@@ -23,6 +23,9 @@
 #include "holler-status.h"
 #include "holler-server-watch.h"
 #include "holler-option-parser.h"
+#include "holler-identity.h"
+#include "holler-known-peers.h"
+#include "holler-trust-cmd.h"
 
 #define EXIT_CALL_FAILED 1
 #define EXIT_USAGE 2
@@ -114,6 +117,7 @@ run_service (HollerCliOptions *cli, HollerSignaling *signaling, HollerCallOption
              HollerReporter *reporter, const char *uri)
 {
   HollerDaemonPolicy policy = { 0 };
+  g_autoptr(GError) error = NULL;
 
   if (!holler_signaling_uri_is_routed (uri))
     {
@@ -128,6 +132,11 @@ run_service (HollerCliOptions *cli, HollerSignaling *signaling, HollerCallOption
   policy.auto_answer = cli->auto_answer;
   policy.answer_delay = cli->answer_delay;
   policy.max_calls = (guint) cli->max_calls;
+  if (!holler_daemon_check_allow (cli->allow, &error))
+    {
+      fprintf (stderr, "holler: %s\n", error->message);
+      return EXIT_USAGE;
+    }
   policy.allow = cli->allow;
   policy.record_dir = cli->record_dir;
   /* without --input, record and answer with silence (after any greeting) */
@@ -193,6 +202,8 @@ build_call_options (HollerCliOptions *cli, HollerCallOptions *options, GError **
   options->dtmf = g_strdup (cli->dtmf);
   options->jitter_buffer_ms = cli->jitter_buffer;
   options->connect_timeout = cli->connect_timeout;
+  options->known_peers = holler_known_peers_default_path ();
+  options->strict_peers = cli->strict_peers;
   return TRUE;
 }
 
@@ -307,6 +318,16 @@ run_peer (HollerCliOptions *cli, HollerOptionParser *parser, const char *peer, g
       fprintf (stderr, _("holler call: whom to call? Give the callee’s id: holler call ID\n"));
       return EXIT_USAGE;
     }
+  if (!cli->ephemeral)
+    {
+      g_autofree char *identity = holler_identity_default_path (cli->service);
+
+      if (!holler_identity_use (identity, &error))
+        {
+          fprintf (stderr, "holler: %s\n", error->message);
+          return EXIT_USAGE;
+        }
+    }
   params.id = cli->id;
   params.token = cli->token;
   params.ca_file = cli->signaling_ca;
@@ -372,6 +393,8 @@ usage (void)
              "  hangup    End a call of the service: holler hangup ID\n"
              "  dial      Make the service call someone: holler dial PEER\n"
              "  devices   List audio inputs and outputs\n"
+             "  identity  Show our identity (the fingerprint peers see)\n"
+             "  peers     The known peers: list, forget ID, trust ID FINGERPRINT, verify ID\n"
              "  demo      Run a call between two peers on loopback and check audio both ways\n"
              "\nRun “holler COMMAND --help” for the options of a command.\n"));
   return EXIT_USAGE;
@@ -459,6 +482,10 @@ main (int argc, char **argv)
     return holler_serve_main (argc - 1, argv + 1);
   if (holler_ctl_handles (command))
     return holler_ctl_main (argc - 1, argv + 1);
+  if (g_str_equal (command, "identity"))
+    return holler_identity_main (argc - 1, argv + 1);
+  if (g_str_equal (command, "peers"))
+    return holler_peers_main (argc - 1, argv + 1);
   if (g_str_equal (command, "devices"))
     return holler_devices_main (argc - 1, argv + 1);
   if (!g_str_equal (command, "call") && !g_str_equal (command, "listen") && !g_str_equal (command, "demo"))

@@ -95,6 +95,7 @@ function onMessage(msg) {
   switch (msg.type) {
     case 'answer':
       if (call.outgoing && call.pc) {
+        showPeerKey(msg.sdp);
         call.pc.setRemoteDescription({ type: 'answer', sdp: msg.sdp })
           .then(flushCandidates)
           .catch((e) => endCall('bad-sdp', true, `Cannot use the answer: ${e.message}`));
@@ -130,6 +131,71 @@ function onServerError(msg) {
   }
 }
 
+// --- our key ----------------------------------------------------------------
+// One DTLS certificate kept in IndexedDB, not a new one per page load: a
+// holler peer pins the key it saw for our id (known peers,
+// docs/security.md) and would warn of a changed key on every call.
+
+const KEY_LIFETIME_MS = 365 * 24 * 3600 * 1000;
+const DAY_MS = 24 * 3600 * 1000;
+let certificate = null;
+let certificateLoading = null;   // one load at a time: a page load and a call share it
+
+// The first 16 hex digits of a sha-256 fingerprint in groups of four, as
+// `holler identity` shows its own: "1A2B 3C4D 5E6F 7A8B"
+function shortKey(fingerprint) {
+  const hex = (fingerprint || '').replace(/[^0-9a-f]/gi, '').toUpperCase().slice(0, 16);
+  return hex ? hex.match(/.{1,4}/g).join(' ') : '–';
+}
+
+function keyStore(mode, use) {
+  return new Promise((resolve, reject) => {
+    const open = indexedDB.open('holler', 1);
+    open.onupgradeneeded = () => open.result.createObjectStore('identity');
+    open.onerror = () => reject(open.error);
+    open.onsuccess = () => {
+      const db = open.result;
+      const req = use(db.transaction('identity', mode).objectStore('identity'));
+      req.onsuccess = () => { db.close(); resolve(req.result); };
+      req.onerror = () => { db.close(); reject(req.error); };
+    };
+  });
+}
+
+// Our certificate: the stored one while it has a day left, else a new one
+// (stored); null when the browser cannot store it (a new key per call then)
+function ourCertificate() {
+  if (!certificateLoading || (certificate && certificate.expires <= Date.now() + DAY_MS)) {
+    certificateLoading = loadCertificate();
+  }
+  return certificateLoading;
+}
+
+async function loadCertificate() {
+  try {
+    const stored = await keyStore('readonly', (s) => s.get('certificate'));
+    if (stored && stored.expires > Date.now() + DAY_MS) {
+      certificate = stored;
+    } else {
+      certificate = await RTCPeerConnection.generateCertificate({ name: 'ECDSA', namedCurve: 'P-256',
+                                                                  expires: KEY_LIFETIME_MS });
+      await keyStore('readwrite', (s) => s.put(certificate, 'certificate'));
+    }
+  } catch (e) {
+    console.warn('cannot keep a key in IndexedDB: a new one for each call', e);
+    certificate = null;
+  }
+  const fingerprint = certificate?.getFingerprints().find((f) => f.algorithm === 'sha-256');
+  $('my-key').textContent = fingerprint ? shortKey(fingerprint.value) : 'new for each call';
+  return certificate;
+}
+
+// The peer's key as its SDP names it (the DTLS handshake then checks it)
+function showPeerKey(sdp) {
+  const m = /^a=fingerprint:sha-256 (\S+)/mi.exec(sdp || '');
+  $('peer-key').textContent = m ? shortKey(m[1]) : '–';
+}
+
 // --- the call ---------------------------------------------------------------
 
 function newCall(peer, outgoing) {
@@ -146,7 +212,12 @@ async function startMedia() {
     throw new Error('call ended');
   }
   call.stream = stream;
-  const pc = new RTCPeerConnection({ iceServers: [] });
+  const cert = await ourCertificate();
+  if (!call) {   // hung up meanwhile
+    stream.getTracks().forEach((t) => t.stop());
+    throw new Error('call ended');
+  }
+  const pc = new RTCPeerConnection(cert ? { iceServers: [], certificates: [cert] } : { iceServers: [] });
   call.pc = pc;
   pc.onicecandidate = (event) => {
     // null: gathering is over. holler takes an empty candidate as
@@ -200,6 +271,7 @@ async function answerCall() {
   setState('connecting');
   try {
     const pc = await startMedia();
+    showPeerKey(call.offer);
     await pc.setRemoteDescription({ type: 'offer', sdp: call.offer });
     await pc.setLocalDescription(await pc.createAnswer());
     send({ type: 'answer', to: call.peer, sdp: pc.localDescription.sdp });
@@ -342,6 +414,7 @@ $('reject').addEventListener('click', () => endCall('rejected', true));
 $('hangup').addEventListener('click', () => endCall('hangup', true));
 $('mute').addEventListener('click', toggleMute);
 window.addEventListener('pagehide', () => endCall('hangup', true));
+ourCertificate();
 
 // For people debugging and for tests/browser: read-only views of the call.
 window.holler = {

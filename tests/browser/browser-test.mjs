@@ -15,6 +15,9 @@
 //     ends holler's, each within a second.
 //  4. mute in the page: holler's received level drops by more than
 //     30 dB, and comes back on unmute.
+//  +  the page keeps its DTLS key (IndexedDB): holler sees the same
+//     fingerprint in cases 1 and 2 (two page loads), and the page shows
+//     its start as `holler identity` would.
 //  +  the page's offer reaches holler with one byte of its fingerprint
 //     changed: holler ends the call with fingerprint-mismatch, no media.
 //  +  (chromium) the browser hides its addresses (mDNS) and offers TCP:
@@ -106,6 +109,7 @@ async function hollerCallsBrowser(b) {
   const pair = findEvent(holler, (e) => e.event === 'selected-pair');
   note(`holler's selected pair: ${JSON.stringify(pair)}`);
   checkFingerprint(holler);
+  await checkKeyKept(b, holler, page);
   const heard = await untilHeard(page, HOLLER_TONE);
   check(Math.abs(heard.hz - HOLLER_TONE) < TONE_TOLERANCE,
         `the browser hears holler's ${HOLLER_TONE} Hz`, heard);
@@ -164,6 +168,7 @@ async function browserCallsHoller(b) {
   await waitFor('page state active', async () => (await pageState(page)) === 'active', 10000);
   await waitEvent(holler, 'state active', (e) => e.event === 'state' && e.state === 'active', 5000);
   checkFingerprint(holler);
+  await checkKeyKept(b, holler, page);
   const heard = await untilHeard(page, HOLLER_TONE);
   check(Math.abs(heard.hz - HOLLER_TONE) < TONE_TOLERANCE,
         `the browser hears holler's ${HOLLER_TONE} Hz`, heard);
@@ -219,6 +224,24 @@ async function errorsShown(b) {
         'calling an id nobody registered shows peer-offline', shown);
   await page.screenshot({ path: join(ARTIFACTS, `${b.prefix}error.png`), fullPage: true });
   await page.close();
+}
+
+// The page keeps one DTLS key per profile (IndexedDB), so a holler peer
+// that pinned it sees the same key on the next page load; the page shows
+// the start of it, and of the peer's.
+async function checkKeyKept(b, holler, page) {
+  const peer = findEvent(holler, (e) => e.event === 'peer');
+  const short = peer ? peer.fingerprint.replace(/:/g, '').slice(0, 16).match(/.{4}/g).join(' ') : null;
+  const shown = { mine: await textOf(page, '#my-key'), peers: await textOf(page, '#peer-key') };
+  check(peer && shown.mine === short && /^[0-9A-F]{4}( [0-9A-F]{4}){3}$/.test(shown.peers),
+        'the page shows the start of its key (the one holler saw) and of holler\'s',
+        { shown, holler: peer && peer.fingerprint });
+  if (b.browserKey === undefined) {
+    b.browserKey = peer ? peer.fingerprint : null;
+  } else {
+    check(peer && peer.fingerprint === b.browserKey, 'a new page load keeps the page\'s DTLS key (IndexedDB)',
+          { before: b.browserKey, now: peer && peer.fingerprint });
+  }
 }
 
 // The dtls event holler emits once the handshake is done says the peer's

@@ -502,6 +502,27 @@ def case_allow_list(lab):
     return {}
 
 
+def case_allow_key(lab):
+    """--allow ID=FINGERPRINT: only that id holding that key gets through
+    (the key is the one DTLS then checks); a bad entry is a usage error."""
+    rc, out, err = lab.ctl("identity")
+    check(rc == 0 and out.startswith("sha-256 "), "holler identity: %s" % err)
+    key = out.split()[1]
+    rc, _, err = lab.ctl("listen", "--service", "--id", "x", "--allow", "friend=AB:CD", "--signaling",
+                         "ws://127.0.0.1:1/ws")
+    check(rc == 2 and "--allow friend=AB:CD" in err, "a bad --allow entry: exit %d, %s" % (rc, err.strip()))
+    lab.service(["--allow", "friend=" + key.lower()])
+    impostor = lab.caller("friend", 440, 2, ["--ephemeral"])
+    check(impostor.wait(20) == 1 and impostor.ended()["reason"] == "rejected",
+          "a caller named friend with another key: %s" % impostor.ended())
+    other = lab.caller("other", 440, 2)
+    check(other.wait(20) == 1 and other.ended()["reason"] == "rejected",
+          "another id with friend's key: %s" % other.ended())
+    friend = lab.caller("friend", 440, 2)
+    check(friend.wait(20) == 0, "friend with its key failed (see %s)" % friend.log_path)
+    return {"key": key}
+
+
 def case_max_calls(lab):
     """--max-calls 1: a second caller hears busy, the first is unharmed."""
     lab.service(["--max-calls", "1"])
@@ -637,6 +658,20 @@ def case_dbus_events(lab):
     mon.wait("StateChanged", "'active',", 20)
     calls = lab.calls()
     check(calls.get("dialer", {}).get("state") == "active", "holler calls --json after StateChanged: %s" % calls)
+    # the peer check comes before media: its properties are set by now, and
+    # the service shows the code the caller shows (one DTLS session)
+    peer = caller.wait_event("peer", 10)
+    bus_peer = {}
+    for name in ("PeerStatus", "PeerFingerprint", "Sas"):
+        rc = subprocess.run(["gdbus", "call", "--session", "--dest", "io.github.holler.Holler", "--object-path", path,
+                             "--method", "org.freedesktop.DBus.Properties.Get", "io.github.holler.Holler.Call", name],
+                            capture_output=True, text=True, timeout=20 * SLOW)
+        check(rc.returncode == 0, "Get %s: %s" % (name, rc.stderr.strip()))
+        bus_peer[name] = rc.stdout.split("'")[1] if "'" in rc.stdout else ""
+    check(re.fullmatch(r"\d{3} \d{3}", bus_peer["Sas"] or "") and bus_peer["Sas"] == peer.get("sas"),
+          "D-Bus Sas %r, the caller's code %r" % (bus_peer["Sas"], peer.get("sas")))
+    check(bus_peer["PeerStatus"] in ("new", "known", "changed") and len(bus_peer["PeerFingerprint"]) == 95,
+          "D-Bus PeerStatus %r, PeerFingerprint %r" % (bus_peer["PeerStatus"], bus_peer["PeerFingerprint"]))
     for digit in "159#":
         mon.wait("Dtmf", "'%s'," % digit, 20)
     dtmf = [s[3] for s in mon.signals() if s[2] == "Dtmf"]
@@ -658,7 +693,8 @@ def case_dbus_events(lab):
     props = re.findall(r"'State': <'(\w+)'>", "".join(s[3] for s in mon.signals() if s[2] == "PropertiesChanged"))
     check(states == props and states[-1] == "ended" and "active" in states,
           "StateChanged %s but State properties %s" % (states, props))
-    return {"states": states, "dtmf": "".join(d[1] for d in dtmf)}
+    return {"states": states, "dtmf": "".join(d[1] for d in dtmf), "sas": bus_peer["Sas"],
+            "peer_status": bus_peer["PeerStatus"]}
 
 
 MOUNT_CASES = {"disk-full": True, "record-dir-readonly": False}   # True: needs it
@@ -673,6 +709,7 @@ CASES = {
     "killed": case_killed,
     "sigterm": case_sigterm,
     "allow-list": case_allow_list,
+    "allow-key": case_allow_key,
     "max-calls": case_max_calls,
     "disk-full": case_disk_full,
     "record-dir-readonly": case_record_dir_readonly,

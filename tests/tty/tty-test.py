@@ -10,8 +10,8 @@ a plain `holler call --json` (440 Hz). It reads the pane with
 `tmux capture-pane -p` and types with `tmux send-keys`. The call case:
 
   - the status line says "ringing"; `a` answers
-  - the status line shows "active", "host/host", "rtt" and an output
-    level well above silence; the pane's terminal is in single-key mode
+  - the status line shows "active", "host/host", "rtt", an output
+    level well above silence and the code the caller reported; the pane's terminal is in single-key mode
     (-icanon -echo) while holler runs
   - `m` mutes: the status shows MUTED and a silent input meter, and the
     caller's JSON "level" events measure the callee's audio as silence
@@ -231,6 +231,16 @@ def case_call(lab):
     check(20 <= rx <= 80, "received bitrate %.0f kbit/s is not what 32 kbit/s Opus in RTP gives" % rx)
     check(meters(status)["in"] > -30, "the input meter shows no tone: " + status)
     print("ok - answered: %s" % status)
+
+    # the short authentication string: the code the caller got for this
+    # DTLS session, before the meters so a narrow terminal keeps it
+    peer = caller_events(caller_log, "peer")
+    check(len(peer) == 1 and re.fullmatch(r"\d{3} \d{3}", peer[0].get("sas") or ""),
+          "the caller reported no code: %s" % peer)
+    code = re.search(r"\| code (\d{3} \d{3})", status)
+    check(code and code.group(1) == peer[0]["sas"] and status.index("code") < status.index(" in ["),
+          "the status line shows no code %s before the meters: %s" % (peer[0]["sas"], status))
+    print("ok - code %s on both sides" % code.group(1))
 
     # the caller's RTCP receiver reports give a round-trip time (RFC 3550:
     # the first report after about 2.5 s, then every 5 s)
