@@ -15,35 +15,18 @@
  * the two people would read differ. */
 #include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include "holler-test-relay.h"
+#include "holler-test-proc.h"
 
-typedef struct {
-  char *name;
-  GSubprocess *proc;
-  GCancellable *cancellable;
-  GDataInputStream *err;
-  GString *log;
-  gboolean exited;
-  int status;
-} Proc;
+typedef HollerTestProc Proc;
 
 typedef struct {
   char *dir;
   GPtrArray *procs;
 } Fixture;
-
-static double
-slowdown (void)
-{
-  const char *s = g_getenv ("HOLLER_TEST_SLOWDOWN");
-  double f = s ? g_ascii_strtod (s, NULL) : 1;
-
-  return f >= 1 ? f : 1;
-}
 
 static void
 rm_rf (const char *path)
@@ -72,25 +55,10 @@ fixture_setup (Fixture *f, gconstpointer data)
 }
 
 static void
-proc_free (Proc *p)
-{
-  if (!p->exited)
-    g_subprocess_force_exit (p->proc);
-  g_cancellable_cancel (p->cancellable);
-  g_clear_object (&p->cancellable);
-  g_test_message ("--- %s stderr ---\n%s", p->name, p->log->str);
-  g_clear_object (&p->proc);
-  g_clear_object (&p->err);
-  g_string_free (p->log, TRUE);
-  g_free (p->name);
-  g_free (p);
-}
-
-static void
 fixture_teardown (Fixture *f, gconstpointer data)
 {
   for (guint i = 0; i < f->procs->len; i++)
-    proc_free (g_ptr_array_index (f->procs, i));
+    holler_test_proc_free (g_ptr_array_index (f->procs, i));
   while (g_main_context_iteration (NULL, FALSE))
     ;
   g_ptr_array_unref (f->procs);
@@ -98,66 +66,14 @@ fixture_teardown (Fixture *f, gconstpointer data)
   g_free (f->dir);
 }
 
-static void read_err_line (Proc *p);
-
-static void
-on_err_line (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  Proc *p = user_data;
-  g_autofree char *line = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (source), result,
-                                                                    NULL, NULL);
-
-  if (line == NULL)
-    return;   /* end, error or cancelled: p may be gone */
-  g_string_append_printf (p->log, "%s\n", line);
-  read_err_line (p);
-}
-
-static void
-read_err_line (Proc *p)
-{
-  g_data_input_stream_read_line_async (p->err, G_PRIORITY_DEFAULT, p->cancellable, on_err_line, p);
-}
-
-static void
-on_exited (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  Proc *p = user_data;
-
-  if (!g_subprocess_wait_finish (G_SUBPROCESS (source), result, NULL))
-    return;   /* cancelled: p is gone */
-  p->exited = TRUE;
-  p->status = g_subprocess_get_if_exited (G_SUBPROCESS (source))
-              ? g_subprocess_get_exit_status (G_SUBPROCESS (source)) : -1;
-}
-
-static void
-child_setup (gpointer user_data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGKILL);   /* children die with the test */
-}
-
 /* @home: the XDG_DATA_HOME of this process (a directory under the fixture's) */
 static Proc *
 spawn (Fixture *f, const char *name, const char *home, const char * const *argv)
 {
-  g_autoptr(GSubprocessLauncher) launcher =
-    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE
-                               | G_SUBPROCESS_FLAGS_STDIN_PIPE);
-  g_autofree char *data_home = g_build_filename (f->dir, home, NULL);
-  g_autoptr(GError) error = NULL;
-  Proc *p = g_new0 (Proc, 1);
+  g_autofree char *data_home = g_strdup_printf ("XDG_DATA_HOME=%s/%s", f->dir, home);
+  const char *env[] = { data_home, NULL };
+  Proc *p = holler_test_proc_spawn (name, argv, env, -1);
 
-  g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
-  g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", data_home, TRUE);
-  p->name = g_strdup (name);
-  p->log = g_string_new (NULL);
-  p->cancellable = g_cancellable_new ();
-  p->proc = g_subprocess_launcher_spawnv (launcher, argv, &error);
-  g_assert_no_error (error);
-  p->err = g_data_input_stream_new (g_subprocess_get_stderr_pipe (p->proc));
-  read_err_line (p);
-  g_subprocess_wait_async (p->proc, p->cancellable, on_exited, p);
   g_ptr_array_add (f->procs, p);
   return p;
 }
@@ -175,7 +91,7 @@ static gboolean
 wait_for (Proc *p, const char *needle)
 {
   gboolean timed_out = FALSE;
-  guint id = g_timeout_add ((guint) (30000 * slowdown ()), on_wait_timeout, &timed_out);
+  guint id = g_timeout_add ((guint) (30000 * holler_test_slowdown ()), on_wait_timeout, &timed_out);
 
   while (!p->exited && !(needle && strstr (p->log->str, needle)) && !timed_out)
     g_main_context_iteration (NULL, TRUE);
@@ -197,15 +113,8 @@ start_server (Fixture *f, const char *name)
 {
   const char *argv[] = { g_getenv ("HOLLER_BIN"), "serve", "--port=0", "--print-uri", NULL };
   Proc *p = spawn (f, name, "server", argv);
-  g_autoptr(GDataInputStream) out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (p->proc));
-  g_autoptr(GError) error = NULL;
-  char *uri;
 
-  g_filter_input_stream_set_close_base_stream (G_FILTER_INPUT_STREAM (out), FALSE);
-  uri = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (uri);
-  return uri;
+  return g_strdup (holler_test_proc_read_stdout_line (p));
 }
 
 /* holler listen --id ID (auto-answer) or holler call PEER --id ID, with

@@ -7,24 +7,15 @@
 #include <fcntl.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
-#include <sys/prctl.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include "holler-test-relay.h"
+#include "holler-test-proc.h"
 #include "holler-tone.h"
 
 #define WAIT_S 30
 
-typedef struct {
-  char *name;
-  GSubprocess *proc;
-  GCancellable *cancellable;   /* cancelled when the test lets go of it */
-  GDataInputStream *err;
-  GString *log;            /* stderr so far */
-  char *first_stdout_line; /* serve --print-uri */
-  gboolean exited;
-  int status;
-} Proc;
+typedef HollerTestProc Proc;
 
 typedef struct {
   char *dir;
@@ -51,29 +42,13 @@ fixture_setup (Fixture *f, gconstpointer data)
 }
 
 static void
-proc_free (Proc *p)
-{
-  if (!p->exited)
-    g_subprocess_force_exit (p->proc);
-  g_cancellable_cancel (p->cancellable);
-  g_clear_object (&p->cancellable);
-  g_test_message ("--- %s stderr ---\n%s", p->name, p->log->str);
-  g_clear_object (&p->proc);
-  g_clear_object (&p->err);
-  g_string_free (p->log, TRUE);
-  g_free (p->first_stdout_line);
-  g_free (p->name);
-  g_free (p);
-}
-
-static void
 fixture_teardown (Fixture *f, gconstpointer data)
 {
   g_autoptr(GDir) dir = g_dir_open (f->dir, 0, NULL);
   const char *name;
 
   for (guint i = 0; i < f->procs->len; i++)
-    proc_free (g_ptr_array_index (f->procs, i));
+    holler_test_proc_free (g_ptr_array_index (f->procs, i));
   /* let killed processes' callbacks run before the loop goes */
   while (g_main_context_iteration (NULL, FALSE))
     ;
@@ -88,75 +63,11 @@ fixture_teardown (Fixture *f, gconstpointer data)
   g_main_loop_unref (f->loop);
 }
 
-static void read_err_line (Proc *p);
-
-static void
-on_err_line (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  Proc *p = user_data;
-  g_autofree char *line = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (source), result,
-                                                                    NULL, NULL);
-
-  if (line == NULL)
-    return;   /* end, error or cancelled: p may be gone */
-  g_string_append_printf (p->log, "%s\n", line);
-  read_err_line (p);
-}
-
-static void
-read_err_line (Proc *p)
-{
-  g_data_input_stream_read_line_async (p->err, G_PRIORITY_DEFAULT, p->cancellable, on_err_line, p);
-}
-
-static void
-on_exited (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  Proc *p = user_data;
-
-  if (!g_subprocess_wait_finish (G_SUBPROCESS (source), result, NULL))
-    return;   /* cancelled: p is gone */
-  p->exited = TRUE;
-  p->status = g_subprocess_get_if_exited (G_SUBPROCESS (source))
-              ? g_subprocess_get_exit_status (G_SUBPROCESS (source)) : -1;
-}
-
-/* A terminal for `listen` to answer on: the child gets a new session with
- * the pty as its controlling terminal, so /dev/tty is ours to write. */
-/* Children die with the test, even when an assertion aborts it before
- * teardown. @user_data: a pty for `listen` to answer on (-1: none); the
- * child gets a new session with it as its controlling terminal, so
- * /dev/tty is ours to write. */
-static void
-child_setup (gpointer user_data)
-{
-  int fd = GPOINTER_TO_INT (user_data);
-
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
-  if (fd < 0)
-    return;
-  setsid ();
-  ioctl (fd, TIOCSCTTY, 0);
-}
-
 static Proc *
 spawn_full (Fixture *f, const char *name, const char * const *argv, int tty_fd)
 {
-  g_autoptr(GSubprocessLauncher) launcher =
-    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE
-                               | G_SUBPROCESS_FLAGS_STDIN_PIPE);
-  g_autoptr(GError) error = NULL;
-  Proc *p = g_new0 (Proc, 1);
+  Proc *p = holler_test_proc_spawn (name, argv, NULL, tty_fd);
 
-  g_subprocess_launcher_set_child_setup (launcher, child_setup, GINT_TO_POINTER (tty_fd), NULL);
-  p->name = g_strdup (name);
-  p->log = g_string_new (NULL);
-  p->cancellable = g_cancellable_new ();
-  p->proc = g_subprocess_launcher_spawnv (launcher, argv, &error);
-  g_assert_no_error (error);
-  p->err = g_data_input_stream_new (g_subprocess_get_stderr_pipe (p->proc));
-  read_err_line (p);
-  g_subprocess_wait_async (p->proc, p->cancellable, on_exited, p);
   g_ptr_array_add (f->procs, p);
   return p;
 }
@@ -243,17 +154,11 @@ wait_exit (Proc *p)
     g_assert_cmpint (status_, ==, (expected));                                       \
   } G_STMT_END
 
+/* serve prints its URI as soon as it listens: a short blocking read */
 static void
 read_stdout_line (Proc *p)
 {
-  g_autoptr(GDataInputStream) out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (p->proc));
-  g_autoptr(GError) error = NULL;
-
-  g_filter_input_stream_set_close_base_stream (G_FILTER_INPUT_STREAM (out), FALSE);
-  /* serve prints its URI as soon as it listens: a short blocking read */
-  p->first_stdout_line = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (p->first_stdout_line);
+  holler_test_proc_read_stdout_line (p);
 }
 
 /* `holler serve` on a free port (or @port), returns its ws:// URI */
