@@ -89,7 +89,11 @@ test_map_reason_hostile (void)
       g_assert_true (g_utf8_validate (msg->text, -1, NULL));
       g_assert_null (strpbrk (msg->text, "\r\n"));
     }
-  g_assert_cmpstr (holler_sip_map_reason (486, "Busy Here"), ==, "sip-486-busy-here");
+  {
+    g_autofree char *busy = holler_sip_map_reason (486, "Busy Here");
+
+    g_assert_cmpstr (busy, ==, "sip-486-busy-here");
+  }
 }
 
 static void
