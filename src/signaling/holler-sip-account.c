@@ -52,6 +52,7 @@ parse_params (HollerSipAccount *account, const char *uri, char **params, GError 
     {
       if (g_ascii_strncasecmp (params[i], "transport=", 10) != 0)
         return usage (error, uri, _("unknown parameter"));
+      g_free (account->transport);   /* the last of repeated ones counts */
       account->transport = g_ascii_strdown (params[i] + 10, -1);
       if (!g_str_equal (account->transport, "udp") && !g_str_equal (account->transport, "tcp")
           && !g_str_equal (account->transport, "tls"))
