@@ -58,7 +58,8 @@ typedef struct {
     /* recording_error: the recording stopped (the message is made from it) */
     struct { const char *message; const char *recording_error; } warning;
     struct { const char *reason; const char *message; gboolean failed; } ending;
-    struct { gboolean final; HollerMediaStats media; HollerSrtpStats srtp; } stats;
+    /* rx_kbps: received RTP since the previous "stats" event, < 0 for the first */
+    struct { gboolean final; HollerMediaStats media; HollerSrtpStats srtp; double rx_kbps; } stats;
     struct { const char *reason; gboolean failed; } ended;
   };
 } HollerCallEvent;

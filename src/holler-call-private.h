@@ -54,6 +54,8 @@ struct _HollerCall
   guint connect_timeout_id;
   guint duration_id;
   guint stats_id;                 /* periodic "stats" events, when asked for */
+  guint64 stats_bytes;            /* bytes received at the last "stats" event */
+  gint64 stats_time;              /* and when; 0: none yet */
   gboolean ending;
   char *end_reason;
   gboolean failed;

@@ -265,12 +265,19 @@ holler_call_hangup (HollerCall *self, const char *reason)
 void
 holler_call_emit_stats (HollerCall *self, gboolean final)
 {
-  HollerCallEvent event = { .type = HOLLER_CALL_EVENT_STATS, .stats.final = final };
+  HollerCallEvent event = { .type = HOLLER_CALL_EVENT_STATS, .stats.final = final, .stats.rx_kbps = -1 };
+  guint64 bytes;
 
   if (self->media != NULL)
     holler_media_get_stats (self->media, &event.stats.media);
   if (self->transport != NULL)
     holler_transport_get_srtp_stats (self->transport, &event.stats.srtp);
+  event.time = g_get_monotonic_time ();
+  bytes = event.stats.media.bytes_received;
+  if (self->stats_time != 0 && event.time > self->stats_time && bytes >= self->stats_bytes)
+    event.stats.rx_kbps = (bytes - self->stats_bytes) * 8.0 * 1000.0 / (double) (event.time - self->stats_time);
+  self->stats_bytes = bytes;
+  self->stats_time = event.time;
   holler_call_emit (self, &event);
 }
 

@@ -19,8 +19,9 @@ typedef struct {
   HollerDBusCall *iface;
   HollerIcePair pair;
   gboolean have_pair;
-  guint64 last_bytes;
-  gint64 last_time;
+  HollerMediaStats stats;      /* from the last "stats" event */
+  gboolean have_stats;
+  double bitrate_kbps;         /* received, over the last interval; < 0 until known */
 } CallObject;
 
 struct _HollerServiceBus
@@ -67,10 +68,9 @@ update_call_list (HollerServiceBus *self)
 }
 
 static void
-add_media_stats (CallObject *co, GVariantBuilder *b, const HollerMediaStats *stats, gint64 now)
+add_media_stats (GVariantBuilder *b, const HollerMediaStats *stats, double bitrate_kbps)
 {
   guint64 expected = stats->packets_received + MAX (stats->packets_lost, 0);
-  double seconds = co->last_time ? (now - co->last_time) / (double) G_USEC_PER_SEC : 0;
 
   g_variant_builder_add (b, "{sv}", "packets-sent", g_variant_new_uint64 (stats->packets_sent));
   g_variant_builder_add (b, "{sv}", "packets-received", g_variant_new_uint64 (stats->packets_received));
@@ -87,16 +87,13 @@ add_media_stats (CallObject *co, GVariantBuilder *b, const HollerMediaStats *sta
     }
   if (stats->have_remote_report && stats->rtt_ms >= 0)
     g_variant_builder_add (b, "{sv}", "rtt-ms", g_variant_new_double (stats->rtt_ms));
-  if (seconds > 0)
-    g_variant_builder_add (b, "{sv}", "bitrate-kbps",
-                           g_variant_new_double ((stats->bytes_received - co->last_bytes) * 8 / seconds / 1000));
-  co->last_bytes = stats->bytes_received;
-  co->last_time = now;
+  if (bitrate_kbps >= 0)
+    g_variant_builder_add (b, "{sv}", "bitrate-kbps", g_variant_new_double (bitrate_kbps));
 }
 
-/* The Stats property from the last pair and, when given, new counters */
+/* The Stats property from the last pair and the last counters */
 static void
-update_stats (CallObject *co, const HollerMediaStats *stats, gint64 now)
+update_stats (CallObject *co)
 {
   g_auto(GVariantBuilder) b = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE_VARDICT);
 
@@ -108,22 +105,8 @@ update_stats (CallObject *co, const HollerMediaStats *stats, gint64 now)
       g_variant_builder_add (&b, "{sv}", "local-address", g_variant_new_string (co->pair.local_address));
       g_variant_builder_add (&b, "{sv}", "remote-address", g_variant_new_string (co->pair.remote_address));
     }
-  if (stats != NULL)
-    add_media_stats (co, &b, stats, now);
-  else
-    {
-      /* keep the counters shown until new ones come */
-      g_autoptr(GVariant) old = holler_dbus_call_dup_stats (co->iface);
-      GVariantIter iter;
-      const char *key;
-      GVariant *value;
-
-      g_variant_iter_init (&iter, old);
-      while (g_variant_iter_loop (&iter, "{&sv}", &key, &value))
-        if (!g_str_equal (key, "pair-type") && !g_str_equal (key, "local-address")
-            && !g_str_equal (key, "remote-address"))
-          g_variant_builder_add (&b, "{sv}", key, value);
-    }
+  if (co->have_stats)
+    add_media_stats (&b, &co->stats, co->bitrate_kbps);
   holler_dbus_call_set_stats (co->iface, g_variant_builder_end (&b));
 }
 
@@ -159,10 +142,13 @@ on_call_event (HollerCall *call, const HollerCallEvent *event, gpointer user_dat
     case HOLLER_CALL_EVENT_SELECTED_PAIR:
       co->pair = event->pair;
       co->have_pair = TRUE;
-      update_stats (co, NULL, event->time);
+      update_stats (co);
       break;
     case HOLLER_CALL_EVENT_STATS:
-      update_stats (co, &event->stats.media, event->time);
+      co->stats = event->stats.media;
+      co->have_stats = TRUE;
+      co->bitrate_kbps = event->stats.rx_kbps;
+      update_stats (co);
       break;
     case HOLLER_CALL_EVENT_PEER:
       holler_dbus_call_set_peer_status (co->iface, event->peer.status);
@@ -301,6 +287,7 @@ on_call_added (HollerDaemon *daemon, gpointer data, gpointer user_data)
   co->bus = self;
   co->number = dc->number;
   co->call = g_object_ref (dc->call);
+  co->bitrate_kbps = -1;
   co->object = holler_dbus_object_skeleton_new (path);
   co->iface = holler_dbus_call_skeleton_new ();
   holler_dbus_call_set_number (co->iface, dc->number);

@@ -40,9 +40,7 @@ struct _HollerStatus
   HollerIcePair pair;
   gboolean have_pair;
   HollerMediaStats stats;      /* from the last "stats" event */
-  gboolean have_stats;
-  gint64 stats_time;
-  double rx_kbps;              /* < 0 until two "stats" events came */
+  double rx_kbps;              /* < 0 until the call measured one */
   char *sas;                   /* the short authentication string, from the "peer" event */
   char *peer_status;           /* new, known, verified, changed, unchecked */
 };
@@ -141,17 +139,6 @@ append_meter (GString *line, const char *label, double db)
   for (int i = 0; i < METER_CELLS; i++)
     g_string_append_c (line, i < cells ? '#' : '.');
   g_string_append_printf (line, "] %.0f dBFS", db);
-}
-
-static void
-take_stats (HollerStatus *self, const HollerMediaStats *stats, gint64 time)
-{
-  if (self->have_stats && time > self->stats_time && stats->bytes_received >= self->stats.bytes_received)
-    self->rx_kbps = (stats->bytes_received - self->stats.bytes_received) * 8.0 * 1000.0
-                    / (double) (time - self->stats_time);
-  self->stats = *stats;
-  self->stats_time = time;
-  self->have_stats = TRUE;
 }
 
 static void
@@ -388,7 +375,9 @@ on_call_event (HollerCall *call, const HollerCallEvent *event, gpointer user_dat
       self->have_pair = TRUE;
       break;
     case HOLLER_CALL_EVENT_STATS:
-      take_stats (self, &event->stats.media, event->time);
+      self->stats = event->stats.media;
+      if (event->stats.rx_kbps >= 0)
+        self->rx_kbps = event->stats.rx_kbps;
       break;
     case HOLLER_CALL_EVENT_PEER:
       g_free (self->sas);
