@@ -8,8 +8,8 @@
 #include <glib/gi18n.h>
 #include "holler-call-report.h"
 
-void
-holler_call_report_event (HollerReporter *reporter, const char *label, const HollerCallEvent *event)
+static void
+report_event (HollerReporter *reporter, const char *label, const HollerCallEvent *event)
 {
   if (event->type == HOLLER_CALL_EVENT_STATS && !event->stats.final)
     return;
@@ -28,7 +28,7 @@ holler_call_report_event (HollerReporter *reporter, const char *label, const Hol
 static void
 on_event (HollerCall *call, const HollerCallEvent *event, gpointer user_data)
 {
-  holler_call_report_event (user_data, holler_call_get_label (call), event);
+  report_event (user_data, holler_call_get_label (call), event);
 }
 
 static void

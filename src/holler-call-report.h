@@ -12,9 +12,6 @@ G_BEGIN_DECLS
  * Periodic statistics are left out: only the final "stats" is printed. */
 void holler_call_report_follow (HollerCall *call, HollerReporter *reporter);
 
-/* One event, as holler_call_report_follow() prints it */
-void holler_call_report_event (HollerReporter *reporter, const char *label, const HollerCallEvent *event);
-
 /* Appends one line with the call's SRTP keys to @path (NULL: nothing);
  * debugging only: anyone with the file can decrypt the call. */
 void holler_call_write_keylog (const char *path, const char *label, const HollerSrtpKeys *keys);

@@ -34,17 +34,15 @@ check_known_peers (HollerCall *self, const char *fingerprint, char **pinned, GEr
     return status;
   peers = holler_known_peers_load (path, error);
   known = peers ? holler_known_peers_lookup (peers, self->peer) : NULL;
-  if (peers == NULL)
-    ;
-  else if (known == NULL)
+  if (peers != NULL && known == NULL)
     {
       if (holler_known_peers_set (peers, self->peer, fingerprint, FALSE, error)
           && holler_known_peers_save (peers, path, error))
         status = "new";
     }
-  else if (g_ascii_strcasecmp (known->fingerprint, fingerprint) == 0)
+  else if (known != NULL && g_ascii_strcasecmp (known->fingerprint, fingerprint) == 0)
     status = known->verified ? "verified" : "known";
-  else
+  else if (known != NULL)
     {
       *pinned = g_strdup (known->fingerprint);
       status = "changed";
