@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Prompts encoded once per process. A greeting that is not Ogg Opus
  * already (a WAV, an MP3, …) is decoded and encoded to Ogg Opus in memory
- * on a thread of its own at its first use; every later call sends those
+ * in GTask's thread pool at its first use; every later call sends those
  * packets as they are, with no decoder or encoder of its own. Calls that
  * come while it is being encoded play the file through their own encoder
  * as before. A file that changes (size or time) is encoded again. */
@@ -82,11 +82,29 @@ encode (const char *path)
   return g_byte_array_free_to_bytes (g_steal_pointer (&all));
 }
 
-static gpointer
-encode_thread (gpointer data)
+static void
+job_free (Job *job)
+{
+  g_free (job->path);
+  g_free (job);
+}
+
+/* GTask's thread pool */
+static void
+encode_in_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
 {
   Job *job = data;
-  GBytes *ogg = encode (job->path);
+
+  g_task_return_pointer (task, encode (job->path), (GDestroyNotify) g_bytes_unref);
+}
+
+/* Back on the context that asked: the packets for every later call, if
+ * the file did not change meanwhile */
+static void
+on_encoded (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Job *job = g_task_get_task_data (G_TASK (result));
+  g_autoptr(GBytes) ogg = g_task_propagate_pointer (G_TASK (result), NULL);
   Prompt *p;
 
   g_mutex_lock (&lock);
@@ -99,10 +117,6 @@ encode_thread (gpointer data)
     }
   g_mutex_unlock (&lock);
   g_debug ("prompt %s %s", job->path, ogg != NULL ? "encoded once for every call" : "cannot be encoded once");
-  g_clear_pointer (&ogg, g_bytes_unref);
-  g_free (job->path);
-  g_free (job);
-  return NULL;
 }
 
 static void
@@ -137,24 +151,16 @@ holler_media_prompt_lookup (const char *path)
     ogg = p->ogg != NULL ? g_bytes_ref (p->ogg) : NULL;
   else if (!p->busy)
     {
+      g_autoptr(GTask) task = g_task_new (NULL, NULL, on_encoded, NULL);
       Job *job = g_new0 (Job, 1);
-      GThread *thread;
 
       g_clear_pointer (&p->ogg, g_bytes_unref);
       p->mtime = job->mtime = st.st_mtime;
       p->size = job->size = st.st_size;
       p->busy = TRUE;
       job->path = g_strdup (path);
-      thread = g_thread_try_new ("holler-prompt", encode_thread, job, NULL);
-      if (thread != NULL)
-        g_thread_unref (thread);
-      else
-        {
-          p->busy = FALSE;
-          p->mtime = -1;   /* try again with the next call */
-          g_free (job->path);
-          g_free (job);
-        }
+      g_task_set_task_data (task, job, (GDestroyNotify) job_free);
+      g_task_run_in_thread (task, encode_in_thread);
     }
   g_mutex_unlock (&lock);
   return ogg;
