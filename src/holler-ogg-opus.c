@@ -2,7 +2,14 @@
 /* Ogg Opus pages (RFC 3533, RFC 7845) around received Opus packets. A
  * packet never spans two pages, so every page ends on a packet and its
  * granule position is the sample count through that packet (pre-skip 0:
- * the stream starts with the caller's first received packet). */
+ * the stream starts with the caller's first received packet).
+ *
+ * Written here rather than with rtpopusdepay ! oggmux: RFC 7845 wants the
+ * packets of a stream contiguous, so a gap from loss or DTX must become
+ * empty frames the player conceals, while oggmux writes only the packets
+ * it is given (a gap stays a jump in the granule position). It also keeps
+ * each page whole and written as soon as it ends, which the crash and
+ * full-disk handling in holler-media-record.c relies on. */
 #define G_LOG_DOMAIN "holler-media"
 
 #include "config.h"
