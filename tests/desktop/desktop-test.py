@@ -35,6 +35,9 @@ import subprocess
 import sys
 import tempfile
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from holler_events import read_events  # noqa: E402
 import wave
 
 PULSE_CONFIG = """\
@@ -154,17 +157,7 @@ SLOWDOWN = float(os.environ.get('HOLLER_TEST_SLOWDOWN', '1') or 1)
 
 
 def log_events(log, event):
-    out = []
-    with open(log.name) as f:
-        for line in f:
-            if line.startswith('{'):
-                try:
-                    ev = json.loads(line)
-                except ValueError:
-                    continue
-                if ev.get('event') == event:
-                    out.append(ev)
-    return out
+    return read_events(log.name, event)
 
 
 def wait_for_event(log, event, timeout, cond=lambda ev: True):

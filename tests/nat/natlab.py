@@ -24,6 +24,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from holler_events import read_events  # noqa: E402
+
 PREFIX = "hnat-"
 PUB_IP = "198.51.100.1"      # coturn (TURN) and holler serve
 STUN_IP = "198.51.100.2"     # coturn again, on a second address (STUN only)
@@ -157,19 +160,7 @@ class Peer:
         self.exit_time = None
 
     def events(self, kind=None):
-        out = []
-        with open(self.log_path) as f:
-            for line in f:
-                line = line.strip()
-                if not line.startswith("{"):
-                    continue
-                try:
-                    ev = json.loads(line)
-                except ValueError:
-                    continue
-                if kind is None or ev.get("event") == kind:
-                    out.append(ev)
-        return out
+        return read_events(self.log_path, kind)
 
     def first(self, kind, **match):
         for ev in self.events(kind):

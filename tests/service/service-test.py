@@ -29,6 +29,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from holler_events import read_events  # noqa: E402
+
 LOOPBACK = ["--allow-loopback", "--ice-address", "127.0.0.1"]
 # Sanitizer builds run several times slower: .ci/run sets these there
 # (fewer concurrent callers, longer waits); the plain run uses 10 and 1.
@@ -78,17 +81,7 @@ class Proc:
         lab.procs.append(self)
 
     def events(self, kind=None):
-        out = []
-        with open(self.log_path) as f:
-            for line in f:
-                if line.startswith("{"):
-                    try:
-                        ev = json.loads(line)
-                    except ValueError:
-                        continue
-                    if kind is None or ev.get("event") == kind:
-                        out.append(ev)
-        return out
+        return read_events(self.log_path, kind)
 
     def wait_event(self, kind, timeout, **match):
         timeout *= SLOW

@@ -33,6 +33,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sipua  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from holler_events import read_events  # noqa: E402
 
 SLOW = float(os.environ.get("HOLLER_TEST_SLOWDOWN", "1"))
 KAMAILIO_IP = "10.79.0.1"
@@ -101,17 +103,7 @@ class Holler:
         lab.procs.append(self.proc)
 
     def events(self, kind=None):
-        out = []
-        with open(self.log_path) as f:
-            for line in f:
-                if line.startswith("{"):
-                    try:
-                        ev = json.loads(line)
-                    except ValueError:
-                        continue
-                    if kind is None or ev.get("event") == kind:
-                        out.append(ev)
-        return out
+        return read_events(self.log_path, kind)
 
     def wait_event(self, kind, timeout, contains=None):
         def found():

@@ -46,6 +46,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from holler_events import read_events  # noqa: E402
+
 LOOPBACK = ["--allow-loopback", "--ice-address", "127.0.0.1"]
 CALLER_HZ, CALLEE_HZ = 440, 880
 SILENCE_DB = -50.0
@@ -185,16 +188,7 @@ def meters(status):
 
 
 def caller_events(path, kind):
-    out = []
-    with open(path) as f:
-        for line in f:
-            try:
-                ev = json.loads(line)
-            except ValueError:
-                continue
-            if ev.get("event") == kind:
-                out.append(ev)
-    return out
+    return read_events(path, kind)
 
 
 def wait_levels(log, count, timeout=WAIT):
