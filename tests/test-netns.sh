@@ -5,11 +5,16 @@
 # $HOLLER_TEST_ADDRESS, and no route out (DESIGN.md §5). The caller defines
 # skip() and sets ns, HOLLER_TEST_ADDRESS and the veth names.
 
-# Kills whatever runs in $ns (TERM, then KILL) and deletes it.
+# Kills whatever runs in $ns (TERM; KILL for what is still there after
+# up to 3 s) and deletes it.
 netns_cleanup () {
-  local pids
+  local pids i
   pids=$(ip netns pids "$ns" 2> /dev/null)
-  [ -n "$pids" ] && kill $pids 2> /dev/null && sleep 0.3
+  [ -n "$pids" ] && kill $pids 2> /dev/null
+  for i in $(seq 30); do
+    [ -z "$(ip netns pids "$ns" 2> /dev/null)" ] && break
+    sleep 0.1
+  done
   pids=$(ip netns pids "$ns" 2> /dev/null)
   [ -n "$pids" ] && kill -9 $pids 2> /dev/null
   ip netns delete "$ns" 2> /dev/null
